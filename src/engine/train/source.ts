@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Random, deriveSeed } from '../util/random';
+
+/** One batch for training or evaluation. The consumer disposes `x` and `y`. */
+export interface TrainBatch {
+  x: tf.Tensor;
+  y: tf.Tensor1D;
+  /** Positions of the batch's examples in the source (for per-example bookkeeping). */
+  indices: number[];
+}
+
+/**
+ * Where a trainer gets its examples: decoded images streamed from disk, or tensors already in memory
+ * (the frozen-prefix cache). `epoch(e)` yields the same order for the same `e` (seeded), so a resumed run
+ * sees the data in the order an uninterrupted one would have.
+ */
+export interface BatchSource {
+  readonly size: number;
+  readonly batchSize: number;
+  /** Batches of epoch `epoch`; shuffled (seeded by the epoch) when `shuffle`. */
+  epoch(epoch: number, shuffle: boolean): AsyncIterable<TrainBatch>;
+}
+
+/** Number of batches in one pass over a source. */
+export function batchCount(source: BatchSource): number {
+  return Math.ceil(source.size / source.batchSize);
+}
+
+/** Example order for one epoch: identity, or a permutation seeded by (seed, epoch). */
+export function epochOrder(size: number, seed: number, epoch: number, shuffle: boolean): number[] {
+  const order = Array.from({ length: size }, (_, i) => i);
+  return shuffle ? new Random(deriveSeed(seed, 'epoch', epoch)).shuffle(order) : order;
+}
+
+/**
+ * A source over tensors held in memory: `features` [N, ...] and integer `labels` [N]. The source keeps its
+ * own references; call `dispose()` when done.
+ */
+export class TensorSource implements BatchSource {
+  readonly size: number;
+
+  constructor(
+    private readonly features: tf.Tensor,
+    private readonly labels: Int32Array,
+    readonly batchSize: number,
+    private readonly seed: number,
+  ) {
+    this.size = labels.length;
+    if (features.shape[0] !== labels.length) throw new Error(`TensorSource: ${features.shape[0]} feature rows but ${labels.length} labels`);
+  }
+
+  async *epoch(epoch: number, shuffle: boolean): AsyncIterable<TrainBatch> {
+    const order = epochOrder(this.size, this.seed, epoch, shuffle);
+    for (let start = 0; start < order.length; start += this.batchSize) {
+      const indices = order.slice(start, start + this.batchSize);
+      const batch = tf.tidy(() => {
+        const idx = tf.tensor1d(indices, 'int32');
+        return { x: tf.gather(this.features, idx), y: tf.gather(tf.tensor1d(this.labels, 'int32'), idx) as tf.Tensor1D };
+      });
+      yield { ...batch, indices };
+    }
+  }
+
+  dispose(): void {
+    this.features.dispose();
+  }
+}
