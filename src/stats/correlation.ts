@@ -1,0 +1,157 @@
+import { averageRanks } from './ranks';
+import { regularizedIncompleteBeta } from './specialFunctions';
+import { requireFinite, requireSameLength } from './validate';
+
+/**
+ * Pearson and Spearman correlation with two-sided p-values. The Bias Transfer Score is the Spearman
+ * correlation between a foundation's and a child's association lists, which are short, so Spearman
+ * defaults to the exact permutation p-value for n <= 9.
+ */
+
+export interface PearsonResult {
+  n: number;
+  /** Pearson r in [-1, 1]; `null` when n < 2 or either variable is constant (r undefined). */
+  r: number | null;
+  /**
+   * Two-sided p-value of r = 0 under bivariate normality, from t = r·√((n-2)/(1-r²)) with n - 2 degrees of
+   * freedom (identical to SciPy's `pearsonr`); 0 when |r| = 1; `null` when r is or when n < 3.
+   */
+  pValue: number | null;
+}
+
+/**
+ * Pearson correlation of paired values. Throws a `RangeError` for unequal lengths or non-finite values.
+ *
+ * @example pearson([1, 2, 3], [2, 4, 7]).r // 0.9933992677987828
+ */
+export function pearson(x: readonly number[], y: readonly number[]): PearsonResult {
+  requireSameLength(x, y, 'x', 'y');
+  requireFinite(x, 'x');
+  requireFinite(y, 'y');
+  const n = x.length;
+  const r = n < 2 ? null : correlationCoefficient(x, y);
+  return { n, r, pValue: r === null || n < 3 ? null : correlationTwoSidedP(r, n) };
+}
+
+/** Pearson r of two equally long samples, or `null` when either has zero variance. */
+function correlationCoefficient(x: readonly number[], y: readonly number[]): number | null {
+  const n = x.length;
+  let meanX = 0;
+  let meanY = 0;
+  for (let i = 0; i < n; i++) {
+    meanX += x[i];
+    meanY += y[i];
+  }
+  meanX /= n;
+  meanY /= n;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = x[i] - meanX;
+    const dy = y[i] - meanY;
+    sxx += dx * dx;
+    syy += dy * dy;
+    sxy += dx * dy;
+  }
+  if (sxx === 0 || syy === 0) return null;
+  // √(sxx·syy) rather than √sxx·√syy: for reversed ranks sxx = syy, and √(a²) = a exactly, so r = -1 exactly.
+  const r = sxy / Math.sqrt(sxx * syy);
+  return Math.max(-1, Math.min(1, r));
+}
+
+/** P(|R| >= |r|) for n pairs under the null, via the t distribution with n - 2 degrees of freedom. */
+function correlationTwoSidedP(r: number, n: number): number {
+  // With t = r√(df/(1-r²)), df/(df+t²) = 1 - r², so the t tail is I_{1-r²}(df/2, 1/2) directly.
+  const degreesOfFreedom = n - 2;
+  return regularizedIncompleteBeta(1 - r * r, degreesOfFreedom / 2, 0.5);
+}
+
+export interface SpearmanOptions {
+  /**
+   * `auto` (default): `exact` for n <= 9, `t` otherwise. `exact`: the permutation distribution over all n!
+   * orderings of y (conditional on the midranks under ties; at most n = 10). `t`: the t approximation with
+   * n - 2 degrees of freedom, as SciPy's `spearmanr`.
+   */
+  method?: 'auto' | 'exact' | 't';
+}
+
+export interface SpearmanResult {
+  n: number;
+  /** Spearman's rho (Pearson r of the midranks); `null` when n < 2 or either variable is constant. */
+  rho: number | null;
+  /** Two-sided p-value of rho = 0; `null` when rho is, or for the t method with n < 3. */
+  pValue: number | null;
+  method: 'exact' | 't';
+}
+
+/** Largest n whose n! orderings `exact` will enumerate (10! = 3,628,800). */
+const MAX_EXACT_SPEARMAN_N = 10;
+
+/**
+ * Spearman rank correlation with ties given average ranks; exactly -1 for strictly reversed order and 1
+ * for the same order. Throws a `RangeError` for unequal lengths, non-finite values, or `exact` above n = 10.
+ *
+ * @example spearman([1, 2, 3, 4], [40, 30, 20, 10]) // { n: 4, rho: -1, pValue: 0.08333333333333333, method: 'exact' }
+ */
+export function spearman(x: readonly number[], y: readonly number[], options: SpearmanOptions = {}): SpearmanResult {
+  requireSameLength(x, y, 'x', 'y');
+  requireFinite(x, 'x');
+  requireFinite(y, 'y');
+  const n = x.length;
+  const requested = options.method ?? 'auto';
+  const method = requested === 'auto' ? (n <= 9 ? 'exact' : 't') : requested;
+  if (method === 'exact' && n > MAX_EXACT_SPEARMAN_N) {
+    throw new RangeError(`exact Spearman p-value enumerates n! orderings; n = ${n} is above ${MAX_EXACT_SPEARMAN_N}, use method 't'`);
+  }
+  if (n < 2) return { n, rho: null, pValue: null, method };
+  const ranksX = averageRanks(x);
+  const ranksY = averageRanks(y);
+  const rho = correlationCoefficient(ranksX, ranksY);
+  if (rho === null) return { n, rho, pValue: null, method };
+  if (method === 'exact') return { n, rho, pValue: exactPermutationP(ranksX, ranksY), method };
+  return { n, rho, pValue: n < 3 ? null : correlationTwoSidedP(rho, n), method };
+}
+
+/**
+ * Fraction of the n! orderings of ranksY whose |Σ (rx - r̄)(ry - r̄)| is at least the observed one (the
+ * observed ordering included). The denominator of rho is the same for every ordering, so comparing the
+ * numerators is enough. Orderings are generated by Heap's algorithm.
+ */
+function exactPermutationP(ranksX: readonly number[], ranksY: readonly number[]): number {
+  const n = ranksX.length;
+  const centre = (n + 1) / 2;
+  const centredX = ranksX.map((r) => r - centre);
+  const permuted = ranksY.map((r) => r - centre);
+  const crossSum = (): number => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += centredX[i] * permuted[i];
+    return sum;
+  };
+  // Cross sums are multiples of 1/4 (midranks are multiples of 1/2), so a tiny tolerance absorbs rounding.
+  const threshold = Math.abs(crossSum()) - 1e-9;
+  let atLeastAsExtreme = 0;
+  let orderings = 0;
+  const count = (): void => {
+    orderings++;
+    if (Math.abs(crossSum()) >= threshold) atLeastAsExtreme++;
+  };
+  count();
+  const counters = new Array<number>(n).fill(0);
+  let i = 1;
+  while (i < n) {
+    if (counters[i] < i) {
+      const j = i % 2 === 0 ? 0 : counters[i];
+      const tmp = permuted[j];
+      permuted[j] = permuted[i];
+      permuted[i] = tmp;
+      count();
+      counters[i]++;
+      i = 1;
+    } else {
+      counters[i] = 0;
+      i++;
+    }
+  }
+  return atLeastAsExtreme / orderings;
+}
