@@ -5,7 +5,9 @@ import { Random, deriveSeed } from '../util/random';
 export interface TrainBatch {
   x: tf.Tensor;
   y: tf.Tensor1D;
-  /** Positions of the batch's examples in the source (for per-example bookkeeping). */
+  /** Per-example loss weights (finetuning-data reweighting); absent means all 1. */
+  w?: tf.Tensor1D;
+  /** Positions of the batch's examples in the source (0..size-1, for per-example bookkeeping). */
   indices: number[];
 }
 
@@ -44,6 +46,7 @@ export class TensorSource implements BatchSource {
     private readonly labels: Int32Array,
     readonly batchSize: number,
     private readonly seed: number,
+    private readonly weights?: Float32Array,
   ) {
     this.size = labels.length;
     if (features.shape[0] !== labels.length) throw new Error(`TensorSource: ${features.shape[0]} feature rows but ${labels.length} labels`);
@@ -53,11 +56,10 @@ export class TensorSource implements BatchSource {
     const order = epochOrder(this.size, this.seed, epoch, shuffle);
     for (let start = 0; start < order.length; start += this.batchSize) {
       const indices = order.slice(start, start + this.batchSize);
-      const batch = tf.tidy(() => {
-        const idx = tf.tensor1d(indices, 'int32');
-        return { x: tf.gather(this.features, idx), y: tf.gather(tf.tensor1d(this.labels, 'int32'), idx) as tf.Tensor1D };
-      });
-      yield { ...batch, indices };
+      const x = tf.tidy(() => tf.gather(this.features, tf.tensor1d(indices, 'int32')));
+      const y = tf.tensor1d(Int32Array.from(indices, (i) => this.labels[i]), 'int32');
+      const w = this.weights ? tf.tensor1d(Float32Array.from(indices, (i) => this.weights![i])) : undefined;
+      yield { x, y, ...(w ? { w } : {}), indices };
     }
   }
 

@@ -137,12 +137,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       let seen = 0;
       let batch = 0;
       let lr = 0;
-      for await (const { x, y } of options.train.epoch(epoch, true)) {
+      for await (const { x, y, w } of options.train.epoch(epoch, true)) {
         try {
           throwIfCancelled(signal);
           lr = learningRateAt(schedule, recipe.learningRate, epoch + batch / batches, recipe.epochs);
           const n = y.shape[0];
-          const { lossValue, correctValue } = await trainStep(stepModel, params, optimizer, x, y, numClasses, lr);
+          const { lossValue, correctValue } = await trainStep(stepModel, params, optimizer, x, y, w, numClasses, lr);
           if (!Number.isFinite(lossValue)) {
             throw new AuditError(`the training loss became ${lossValue} at epoch ${epoch + 1}, batch ${batch + 1} (learning rate ${lr.toPrecision(3)}); lower the learning rate`, { code: 'NAN_LOSS' });
           }
@@ -161,6 +161,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         } finally {
           x.dispose();
           y.dispose();
+          w?.dispose();
         }
       }
       throwIfCancelled(signal);
@@ -216,6 +217,7 @@ async function trainStep(
   optimizer: ReturnType<typeof createOptimizer>,
   x: tf.Tensor,
   y: tf.Tensor1D,
+  w: tf.Tensor1D | undefined,
   numClasses: number,
   lr: number,
 ): Promise<{ lossValue: number; correctValue: number }> {
@@ -223,7 +225,7 @@ async function trainStep(
   const { value, grads } = tf.variableGrads(() => {
     const z = modelLogits(stepModel, x, true);
     correctT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), y), 'int32')));
-    return crossEntropy(z, y, numClasses);
+    return crossEntropy(z, y, numClasses, w);
   }, params.map((p) => p.variable));
   try {
     optimizer.apply(params, grads, lr);
@@ -237,9 +239,17 @@ async function trainStep(
   }
 }
 
-/** Mean softmax cross-entropy of logits (`logits()` gives true logits even for models that end in softmax). */
-function crossEntropy(z: tf.Tensor2D, y: tf.Tensor1D, numClasses: number): tf.Scalar {
-  return tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(y, 'int32') as tf.Tensor1D, numClasses), z) as tf.Scalar);
+/**
+ * Softmax cross-entropy of logits (`logits()` gives true logits even for models that end in softmax):
+ * the mean, or with per-example weights the weighted mean sum(w l) / sum(w).
+ */
+function crossEntropy(z: tf.Tensor2D, y: tf.Tensor1D, numClasses: number, w?: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const onehot = tf.oneHot(tf.cast(y, 'int32') as tf.Tensor1D, numClasses);
+    if (w === undefined) return tf.losses.softmaxCrossEntropy(onehot, z) as tf.Scalar;
+    const perExample = tf.losses.softmaxCrossEntropy(onehot, z, undefined, undefined, tf.Reduction.NONE);
+    return tf.div(tf.sum(tf.mul(perExample, w)), tf.maximum(tf.sum(w), 1e-12)) as tf.Scalar;
+  });
 }
 
 /** Mean loss and accuracy over a source, in inference mode. */
