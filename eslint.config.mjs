@@ -9,7 +9,8 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts', 'webview/**/*.ts'],
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['webview/*.ts'] }, tsconfigRootDir: import.meta.dirname },
+      // webview/ has its own tsconfig.json (lib dom), which the project service finds.
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

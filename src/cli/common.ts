@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { type BackendChoice, type BackendInfo, initBackend } from '../engine/backend/select';
+import type { ImportOptions } from '../engine/import/import-checkpoint';
+import { openModel, type OpenedModel } from '../engine/import/open-model';
 import { resolveRecipe, type Recipe } from '../engine/train/recipe';
 import { UsageError } from '../engine/util/errors';
 import { flag, intOption, numberOption, type ParsedArgs, stringOption } from './args';
@@ -33,16 +36,14 @@ export const BACKEND_USAGE = `Compute:
   --json                print one JSON object on stdout
   --quiet               no progress on stderr`;
 
-/** Selects the compute backend and says which on stderr. */
+/** Selects the compute backend; initBackend says which on stderr. */
 export async function startBackend(args: ParsedArgs, ctx: CliContext, command: string): Promise<BackendInfo> {
   const backend = stringOption(args, 'backend', command, 'auto') as BackendChoice;
   if (!['auto', 'wasm', 'tensorflow', 'native', 'cpu'].includes(backend)) {
     throw new UsageError(`${command}: --backend must be auto, wasm, tensorflow, native or cpu, got "${backend}"`);
   }
   const threads = args.options.has('threads') ? intOption(args, 'threads', command, undefined, 1) : undefined;
-  const info = await initBackend({ backend, ...(threads !== undefined ? { threads } : {}) });
-  ctx.log(`backend: ${info.detail}`);
-  return info;
+  return initBackend({ backend, ...(threads !== undefined ? { threads } : {}), log: ctx.log });
 }
 
 export function recipeFromArgs(args: ParsedArgs, command: string): Recipe {
@@ -85,4 +86,58 @@ export function parseInputSize(text: string, command: string): [number, number] 
 /** A `--seed` value (default 1). */
 export function seedFromArgs(args: ParsedArgs, command: string): number {
   return intOption(args, 'seed', command, 1, 0);
+}
+
+/** Flags describing a foreign checkpoint (.pt/.pth/.bin/.safetensors/.onnx), which records no preprocessing. */
+export const IMPORT_FLAGS = { values: ['input-shape', 'normalization', 'channel-order', 'class-names'], booleans: [] as string[] };
+
+export const IMPORT_USAGE = `Foreign checkpoints (.pt, .pth, .bin, .safetensors, .onnx; imported once, then cached):
+  --input-shape HxWxC   input size (default: the ONNX graph's, else 224x224x3)
+  --normalization torchvision-imagenet|unit|MEAN/STD   e.g. 0.5,0.5,0.5/0.25,0.25,0.25 (default torchvision-imagenet)
+  --channel-order rgb|bgr   the checkpoint's channel order (default rgb)
+  --class-names FILE    one class name per line (default: class 0, class 1, ...)`;
+
+export function importOptionsFromArgs(args: ParsedArgs, command: string): ImportOptions {
+  const options: ImportOptions = {};
+  const shape = stringOption(args, 'input-shape', command, undefined);
+  if (shape !== undefined) {
+    const m = /^(\d+)x(\d+)x(1|3)$/.exec(shape);
+    if (!m) throw new UsageError(`${command}: --input-shape must be HxWxC with C 1 or 3, got "${shape}"`);
+    options.inputShape = [Number(m[1]), Number(m[2]), Number(m[3])];
+  }
+  const norm = stringOption(args, 'normalization', command, undefined);
+  if (norm !== undefined) {
+    if (norm === 'torchvision-imagenet' || norm === 'unit') options.normalization = norm;
+    else {
+      const parts = norm.split('/').map((p) => p.split(',').map(Number));
+      if (parts.length !== 2 || parts.flat().some((v) => !Number.isFinite(v)) || parts[1].some((v) => v <= 0)) {
+        throw new UsageError(`${command}: --normalization must be torchvision-imagenet, unit or MEAN,../STD,.. (on pixels scaled to [0, 1]), got "${norm}"`);
+      }
+      options.normalization = { scale: 1 / 255, mean: parts[0], std: parts[1] };
+    }
+  }
+  const order = stringOption(args, 'channel-order', command, undefined);
+  if (order !== undefined) {
+    if (order !== 'rgb' && order !== 'bgr') throw new UsageError(`${command}: --channel-order must be rgb or bgr`);
+    options.channelOrder = order;
+  }
+  const classFile = stringOption(args, 'class-names', command, undefined);
+  if (classFile !== undefined) {
+    try {
+      options.classNames = readFileSync(classFile, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+    } catch (e) {
+      throw new UsageError(`${command}: cannot read --class-names ${classFile}: ${(e as Error).message}`);
+    }
+  }
+  return options;
+}
+
+/** Opens MODEL (model.json, its folder, or a foreign checkpoint to import) and says so when it was imported. */
+export async function openModelFromArgs(path: string, args: ParsedArgs, ctx: CliContext, command: string): Promise<OpenedModel> {
+  const opened = await openModel(path, { importOptions: importOptionsFromArgs(args, command) });
+  if (opened.imported) {
+    const r = opened.imported.report;
+    ctx.log(`${opened.imported.fromCache ? 'using the cached import of' : 'imported'} ${path}: ${r.format} ${r.architecture}, input ${r.inputShape.join('x')}, normalisation ${r.normalizationSource} (cached in ${opened.imported.dir})`);
+  }
+  return opened;
 }

@@ -8,11 +8,13 @@ import { evalCommand } from './commands/eval';
 import { finetuneCommand } from './commands/finetune';
 import { pretrainCommand } from './commands/pretrain';
 import { probeCommand } from './commands/probe';
+import { reportCommand } from './commands/report';
+import { runCommand } from './commands/run';
 import { scratchCommand } from './commands/scratch';
 import { ProgressBar } from './progress';
 
 /** Every subcommand; `bias-audit --help` lists them in this order. */
-export const COMMANDS: Command[] = [pretrainCommand, finetuneCommand, scratchCommand, evalCommand, blocksCommand, probeCommand];
+export const COMMANDS: Command[] = [pretrainCommand, finetuneCommand, scratchCommand, evalCommand, blocksCommand, probeCommand, runCommand, reportCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

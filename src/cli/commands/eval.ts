@@ -1,11 +1,10 @@
 import { openDataset } from '../../engine/data/open-dataset';
 import { accuracyReport, predict } from '../../engine/eval';
-import { loadModel } from '../../engine/model/load';
 import { evaluationSource } from '../../engine/train/fit';
 import { AuditError } from '../../engine/util/errors';
 import { intOption, stringOption } from '../args';
 import type { Command } from '../command';
-import { BACKEND_FLAGS, BACKEND_USAGE, startBackend } from '../common';
+import { BACKEND_FLAGS, BACKEND_USAGE, IMPORT_FLAGS, IMPORT_USAGE, openModelFromArgs, startBackend } from '../common';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -13,13 +12,14 @@ export const evalCommand: Command = {
   usage: `bias-audit eval --model MODEL --data SPEC [--json] [--batch-size N]
   --model MODEL         model.json or its folder
   --data SPEC           labelled test data whose classes are the model's (in order)
+${IMPORT_USAGE}
 ${BACKEND_USAGE}`,
-  spec: { values: ['model', 'data', 'batch-size', ...BACKEND_FLAGS.values], booleans: [...BACKEND_FLAGS.booleans], positionals: [0, 0] },
+  spec: { values: ['model', 'data', 'batch-size', ...IMPORT_FLAGS.values, ...BACKEND_FLAGS.values], booleans: [...BACKEND_FLAGS.booleans], positionals: [0, 0] },
   async run(args, ctx) {
     const c = 'eval';
     const backend = await startBackend(args, ctx, c);
     const modelPath = stringOption(args, 'model', c);
-    const loaded = await loadModel(modelPath);
+    const loaded = await openModelFromArgs(modelPath, args, ctx, c);
     try {
       const data = await openDataset(stringOption(args, 'data', c));
       if (data.classNames.length !== loaded.meta.classNames.length) {

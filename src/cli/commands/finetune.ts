@@ -1,11 +1,10 @@
 import { openDataset } from '../../engine/data/open-dataset';
 import { deriveChild } from '../../engine/model/child';
-import { loadModel } from '../../engine/model/load';
 import type { BatchNormPolicy, FreezeSpec } from '../../engine/model/meta';
 import { UsageError } from '../../engine/util/errors';
 import { flag, stringOption } from '../args';
 import type { Command } from '../command';
-import { BACKEND_FLAGS, BACKEND_USAGE, RECIPE_FLAGS, RECIPE_USAGE, recipeFromArgs, seedFromArgs, startBackend } from '../common';
+import { BACKEND_FLAGS, BACKEND_USAGE, IMPORT_FLAGS, IMPORT_USAGE, openModelFromArgs, RECIPE_FLAGS, RECIPE_USAGE, recipeFromArgs, seedFromArgs, startBackend } from '../common';
 import { trainAndSave } from '../training-run';
 
 export function parseFreeze(text: string, command: string): FreezeSpec {
@@ -35,9 +34,10 @@ activations are computed once and only the rest is trained (exact; --no-cache tu
   --resume              continue from DIR.checkpoint/ after an interruption
   --no-cache            do not cache the frozen blocks' activations
 ${RECIPE_USAGE}
+${IMPORT_USAGE}
 ${BACKEND_USAGE}`,
   spec: {
-    values: ['from', 'data', 'val', 'freeze', 'bn-policy', 'seed', 'out', ...RECIPE_FLAGS.values, ...BACKEND_FLAGS.values],
+    values: ['from', 'data', 'val', 'freeze', 'bn-policy', 'seed', 'out', ...RECIPE_FLAGS.values, ...IMPORT_FLAGS.values, ...BACKEND_FLAGS.values],
     booleans: ['keep-head', 'resume', 'no-cache', ...RECIPE_FLAGS.booleans, ...BACKEND_FLAGS.booleans],
     positionals: [0, 0],
   },
@@ -50,7 +50,7 @@ ${BACKEND_USAGE}`,
     const recipe = recipeFromArgs(args, c);
     const seed = seedFromArgs(args, c);
     const backend = await startBackend(args, ctx, c);
-    const foundation = await loadModel(stringOption(args, 'from', c));
+    const foundation = await openModelFromArgs(stringOption(args, 'from', c), args, ctx, c);
     const train = await openDataset(stringOption(args, 'data', c));
     const valSpec = stringOption(args, 'val', c, undefined);
     const val = valSpec !== undefined ? await openDataset(valSpec) : undefined;

@@ -1,9 +1,8 @@
 import { openDataset } from '../../engine/data/open-dataset';
 import { buildScratch } from '../../engine/model/child';
-import { loadModel } from '../../engine/model/load';
 import { flag, stringOption } from '../args';
 import type { Command } from '../command';
-import { BACKEND_FLAGS, BACKEND_USAGE, RECIPE_FLAGS, RECIPE_USAGE, recipeFromArgs, seedFromArgs, startBackend } from '../common';
+import { BACKEND_FLAGS, BACKEND_USAGE, IMPORT_FLAGS, IMPORT_USAGE, openModelFromArgs, RECIPE_FLAGS, RECIPE_USAGE, recipeFromArgs, seedFromArgs, startBackend } from '../common';
 import { trainAndSave } from '../training-run';
 
 export const scratchCommand: Command = {
@@ -20,9 +19,10 @@ from --seed, and trains it with the same recipe options as finetune.
   --out DIR             where to save the model
   --resume              continue from DIR.checkpoint/
 ${RECIPE_USAGE}
+${IMPORT_USAGE}
 ${BACKEND_USAGE}`,
   spec: {
-    values: ['like', 'data', 'val', 'seed', 'out', ...RECIPE_FLAGS.values, ...BACKEND_FLAGS.values],
+    values: ['like', 'data', 'val', 'seed', 'out', ...RECIPE_FLAGS.values, ...IMPORT_FLAGS.values, ...BACKEND_FLAGS.values],
     booleans: ['resume', ...RECIPE_FLAGS.booleans, ...BACKEND_FLAGS.booleans],
     positionals: [0, 0],
   },
@@ -32,7 +32,7 @@ ${BACKEND_USAGE}`,
     const recipe = recipeFromArgs(args, c);
     const seed = seedFromArgs(args, c);
     const backend = await startBackend(args, ctx, c);
-    const like = await loadModel(stringOption(args, 'like', c));
+    const like = await openModelFromArgs(stringOption(args, 'like', c), args, ctx, c);
     const train = await openDataset(stringOption(args, 'data', c));
     const valSpec = stringOption(args, 'val', c, undefined);
     const val = valSpec !== undefined ? await openDataset(valSpec) : undefined;
