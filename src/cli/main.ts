@@ -4,6 +4,7 @@ import { AuditError, CancelledError, UsageError } from '../engine/util/errors';
 import { parseArgs } from './args';
 import type { CliContext, Command } from './command';
 import { blocksCommand } from './commands/blocks';
+import { demoCommand } from './commands/demo';
 import { evalCommand } from './commands/eval';
 import { finetuneCommand } from './commands/finetune';
 import { pretrainCommand } from './commands/pretrain';
@@ -11,10 +12,11 @@ import { probeCommand } from './commands/probe';
 import { reportCommand } from './commands/report';
 import { runCommand } from './commands/run';
 import { scratchCommand } from './commands/scratch';
+import { stimuliCommand } from './commands/stimuli';
 import { ProgressBar } from './progress';
 
 /** Every subcommand; `bias-audit --help` lists them in this order. */
-export const COMMANDS: Command[] = [pretrainCommand, finetuneCommand, scratchCommand, evalCommand, blocksCommand, probeCommand, runCommand, reportCommand];
+export const COMMANDS: Command[] = [pretrainCommand, finetuneCommand, scratchCommand, evalCommand, blocksCommand, probeCommand, stimuliCommand, runCommand, reportCommand, demoCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

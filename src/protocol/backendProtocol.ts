@@ -86,7 +86,7 @@ export namespace RunProbe {
   export const method = 'biasAudit/runProbe';
   export interface Params {
     probe: ProbeKind;
-    /** model.json, absolute. */
+    /** model.json (or a .pt/.pth/.safetensors/.onnx checkpoint), absolute. */
     modelPath: string;
     /** Data SPEC (asr). */
     dataSpec: string | null;
@@ -95,6 +95,8 @@ export namespace RunProbe {
     targetClass: number | null;
     /** Where a probe writes files (stimuli). */
     outDir: string | null;
+    /** The probe's parameters (stimuli: those of `probes.strongStimuli`; asr: `bootstrapResamples`, `bootstrapSeed`); absent or null: defaults. */
+    params?: Record<string, unknown> | null;
     computeBackend: ComputeBackendChoice | null;
   }
   export interface Result {
