@@ -1,27 +1,42 @@
-// The conventional way to run the integration suite: @vscode/test-cli + @vscode/test-electron, which DOWNLOAD a
+// The conventional way to run the integration suites: @vscode/test-cli + @vscode/test-electron, which DOWNLOAD a
 // desktop VS Code (needs internet; CI here uses the offline code-server harness: npm run test:integration).
-// Usage: npm run test:vscode-electron   (builds, compiles, then runs `vscode-test` with this file)
+// Usage: npm run test:vscode-electron   (builds, compiles, then runs `vscode-test` with this file: both labels)
+//        npx vscode-test --label trusted   (one of them)
+// Both suites run the REAL audit in the workspace harness.mjs prepares (tiny foundation pretrained by the CLI, the
+// Fashion-MNIST sample, the audit configs, the committed fixture run).
 // @vscode/test-cli reads this file's default export (the tool requires it).
 import { defineConfig } from '@vscode/test-cli';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { prepareWorkspace } from './test/integration/runner/harness.mjs';
 
-// The suite expects a workspace holding a checkpoint and the fixture run (as the offline runner prepares it).
-const workspace = mkdtempSync(join(tmpdir(), 'bias-audit-ws-'));
-cpSync('test/integration/workspace-template', workspace, { recursive: true });
-cpSync('test/fixtures/results/run-fixture', join(workspace, 'bias-audit-runs/run-fixture'), { recursive: true });
-const mode = process.env.BIAS_AUDIT_INTEGRATION_AUDIT || 'fake';
+/** A throw-away user-data-dir whose settings open the workspace trusted or in restricted mode (no trust prompt). */
+function userDataDir(trusted) {
+  const dir = mkdtempSync(join(tmpdir(), 'bias-audit-vscode-user-'));
+  mkdirSync(join(dir, 'User'), { recursive: true });
+  const trust = trusted
+    ? { 'security.workspace.trust.enabled': false }
+    : { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' };
+  writeFileSync(join(dir, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', ...trust }));
+  return dir;
+}
 
-export default defineConfig({
-  label: 'integration',
-  files: 'out/test/integration/suite/extension.test.js',
-  version: '1.139.1',
-  workspaceFolder: workspace,
-  launchArgs: ['--disable-extensions', '--disable-workspace-trust'],
-  env: {
-    BIAS_AUDIT_INTEGRATION_AUDIT: mode,
-    ...(mode === 'fake' ? { BIAS_AUDIT_FAKE_AUDIT: '1', BIAS_AUDIT_FAKE_FIXTURE: join(process.cwd(), 'test/fixtures/results/run-fixture'), BIAS_AUDIT_FAKE_BATCH_MS: '25' } : {}),
+const common = { version: '1.139.1', mocha: { ui: 'tdd', timeout: 240000 } };
+
+export default defineConfig([
+  {
+    ...common,
+    label: 'trusted',
+    files: 'out/test/integration/suite/extension.test.js',
+    workspaceFolder: prepareWorkspace(),
+    launchArgs: ['--disable-extensions', '--disable-workspace-trust', `--user-data-dir=${userDataDir(true)}`],
   },
-  mocha: { ui: 'tdd', timeout: 120000 },
-});
+  {
+    ...common,
+    label: 'untrusted',
+    files: 'out/test/integration/suite/untrusted.test.js',
+    workspaceFolder: prepareWorkspace(),
+    launchArgs: ['--disable-extensions', `--user-data-dir=${userDataDir(false)}`],
+  },
+]);

@@ -1,7 +1,8 @@
 /**
  * What the backend server asks of the audit core. The server owns the protocol, the job queue and cancellation;
  * an `AuditService` does the work. `createRealAuditService` (realAuditService.ts) is the product; the
- * BIAS_AUDIT_FAKE_AUDIT=1 double (fakeAuditService.ts) exists for the extension's integration tests only.
+ * BIAS_AUDIT_FAKE_AUDIT=1 double (fakeAuditService.ts) exists for the backend-process unit tests only (protocol,
+ * job queue and cancellation without tensors); the extension's integration tests run the real audit.
  */
 import type { ComputeBackendChoice, ComputeBackendInfo, LogLevel, ProbeKind, ProgressUpdate } from '../protocol/backendProtocol';
 import type { AuditResults, TrainingEpoch } from '../protocol/results';
@@ -32,6 +33,8 @@ export interface ProbeRequest {
   trigger: string | null;
   targetClass: number | null;
   outDir: string | null;
+  /** The probe's parameters (stimuli: `probes.strongStimuli`'s; asr: bootstrap settings); null for the defaults. */
+  params?: Record<string, unknown> | null;
 }
 
 export interface AuditService {

@@ -1,6 +1,7 @@
 /**
  * TEST DOUBLE, never used by default: with BIAS_AUDIT_FAKE_AUDIT=1 the backend runs this instead of the real audit,
- * so the extension's integration tests can drive a whole run (progress, curves, cancel, resume, crash) quickly.
+ * so the backend-process unit tests (test/unit/backend-process) can drive a whole run (progress, cancel, resume) in
+ * milliseconds without tensors. The extension's integration tests use the real audit.
  * It walks a fixed list of steps batch by batch (BIAS_AUDIT_FAKE_BATCH_MS apart), keeps status.json like the real
  * run does, resumes finished steps, and finally copies the fixture run (BIAS_AUDIT_FAKE_FIXTURE) as its results.
  * `BackendStatus.realAudit` is false while it is active, and the extension says so in its log.
@@ -68,7 +69,7 @@ export function createFakeAuditService(fixtureDir: string, batchMs: number): Aud
       };
       const save = () => writeJsonAtomic(statusFile, { ...status, updatedAt: now() });
       await save();
-      options.onLog('warn', 'BIAS_AUDIT_FAKE_AUDIT=1: running the integration-test double, not the real audit');
+      options.onLog('warn', 'BIAS_AUDIT_FAKE_AUDIT=1: running the test double, not the real audit');
       try {
         for (const [index, step] of steps.entries()) {
           const base = { runDir, stepIndex: index, stepsTotal: steps.length, stepLabel: step.label, epoch: null, epochs: null, batch: null, batches: null, loss: null, accuracy: null, imagesPerSecond: null, etaSeconds: null };

@@ -1,7 +1,7 @@
 /**
  * Entry point of the backend process (dist/backend.js), started by the extension with stdio pipes:
  * JSON-RPC on stdin/stdout, logs on stderr. Exits when the editor is gone (parent pid or stdin closed).
- * Env: BIAS_AUDIT_FAKE_AUDIT=1 (+ BIAS_AUDIT_FAKE_FIXTURE, BIAS_AUDIT_FAKE_BATCH_MS) selects the integration-test
+ * Env: BIAS_AUDIT_FAKE_AUDIT=1 (+ BIAS_AUDIT_FAKE_FIXTURE, BIAS_AUDIT_FAKE_BATCH_MS) selects the unit-test
  * double instead of the real audit.
  */
 import './consoleToStderr';

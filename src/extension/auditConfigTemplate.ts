@@ -19,7 +19,40 @@ export interface GuidedAnswers {
   freezeDepths: number[];
   seeds: number[];
   probes: GuidedProbe[];
+  /**
+   * Scripted use and tests only (the quick picks leave it unset, so the audit's defaults apply): a training recipe
+   * (`children.recipe`) and probe parameters merged over the guided ones, e.g. a one-epoch recipe for a smoke run.
+   */
+  overrides?: { recipe?: Record<string, unknown>; probes?: Partial<Record<GuidedProbe, Record<string, unknown>>> };
 }
+
+/** Checkpoint files "Audit Bias Transfer" is offered on (the explorer menu's `when` clause says the same). */
+export const FOREIGN_CHECKPOINT_EXTENSIONS = ['.pt', '.pth', '.safetensors', '.onnx'] as const;
+
+export function isAuditableCheckpoint(fileName: string): boolean {
+  const lower = fileName.toLowerCase();
+  return lower === 'model.json' || FOREIGN_CHECKPOINT_EXTENSIONS.some((ext) => lower.endsWith(ext) && lower.length > ext.length);
+}
+
+/**
+ * The config the guided flow writes beside a checkpoint: `<folder>.biasaudit.json` for a model.json (its folder names
+ * the model), `<file stem>.biasaudit.json` for a .pt/.pth/.safetensors/.onnx file (a folder may hold several).
+ */
+export function guidedConfigFileName(modelFileName: string, folderName: string): string {
+  const stem = modelFileName.toLowerCase() === 'model.json' ? folderName : modelFileName.replace(/\.[^.]+$/, '');
+  const safe = stem.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  return `${safe || 'model'}.biasaudit.json`;
+}
+
+/** Debian's dataset-fashion-mnist package as the data SPECs the engine reads (IDX pairs): a guided-flow target. */
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+export const FASHION_MNIST_TARGET = {
+  train: `idx:${FASHION_MNIST_DIR}/train-images-idx3-ubyte.gz,${FASHION_MNIST_DIR}/train-labels-idx1-ubyte.gz`,
+  test: `idx:${FASHION_MNIST_DIR}/t10k-images-idx3-ubyte.gz,${FASHION_MNIST_DIR}/t10k-labels-idx1-ubyte.gz`,
+};
+
+/** The guided interventions probe's trigger (and the single-probe command's proposal). */
+export const DEFAULT_TRIGGER = 'square:size=0.25,color=#ffff00,position=top-left';
 
 /** Parses "0, 1, 2" into distinct non-negative integers; throws with the offending part. */
 export function parseIntegerList(text: string, what: string): number[] {
@@ -39,13 +72,14 @@ export function buildAuditConfig(modelFileName: string, answers: GuidedAnswers):
   if (answers.probes.length === 0) throw new Error('choose at least one probe');
   const probes: Record<string, unknown> = {};
   for (const probe of answers.probes) {
-    if (probe === 'interventions') probes.interventions = { triggers: ['square:size=0.25,color=#ffff00,position=top-left'] };
-    else probes[probe] = {};
+    const base = probe === 'interventions' ? { triggers: [DEFAULT_TRIGGER] } : {};
+    probes[probe] = { ...base, ...(answers.overrides?.probes?.[probe] ?? {}) };
   }
+  const recipe = answers.overrides?.recipe;
   return {
     foundation: `./${modelFileName}`,
     target: answers.targetTest === null ? { train: answers.targetTrain } : { train: answers.targetTrain, test: answers.targetTest },
-    children: { freezeDepths: answers.freezeDepths, scratch: true, seeds: answers.seeds },
+    children: { freezeDepths: answers.freezeDepths, scratch: true, seeds: answers.seeds, ...(recipe ? { recipe } : {}) },
     probes,
   };
 }

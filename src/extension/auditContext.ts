@@ -36,6 +36,7 @@ export class AuditContext {
       output: this.output,
       settings: () => readSettings(),
       environment: () => ({}),
+      isTrusted: () => vscode.workspace.isTrusted,
     });
     this.jobs = new AuditJobs(this.backend, this.output);
     this.runs = new RunsTreeProvider();

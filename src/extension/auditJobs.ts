@@ -1,18 +1,24 @@
 /**
- * Audits started from the editor: sends StartAudit, mirrors the backend's progress as a cancellable VS Code
- * progress notification, keeps the live state (curves, latest progress) for the Bias Audit view, and after a
- * backend crash offers to resume the interrupted audit (its finished steps are reused by the run's step hashes).
+ * Jobs started from the editor (audits and single probes): sends StartAudit / RunProbe, mirrors the backend's progress
+ * as a cancellable VS Code progress notification, keeps the live state (curves, latest progress) for the Bias Audit
+ * view, and after a backend crash offers to resume the interrupted audit (its finished steps are reused by the run's
+ * step hashes).
  */
 import * as vscode from 'vscode';
-import { CancelJob, StartAudit, type JobOutcome, type ProgressUpdate } from '../protocol/backendProtocol';
+import { CancelJob, RunProbe, StartAudit, type JobOutcome, type ProgressUpdate } from '../protocol/backendProtocol';
 import type { LiveCurve } from '../protocol/webviewProtocol';
 import type { BackendClient } from './backendClient';
 import { formatProgress, stepFraction } from './progressText';
 import { readSettings, outputFolderUri } from './settings';
 
+/** A single probe as the editor asks for it; the compute backend comes from the settings. */
+export type ProbeJobRequest = Omit<RunProbe.Params, 'computeBackend'>;
+
 interface RunningJob {
   jobId: string;
-  configUri: vscode.Uri;
+  kind: JobOutcome['kind'];
+  /** The audit config; null for a single probe. */
+  configUri: vscode.Uri | null;
   runDir: string | null;
   finish: (outcome: JobOutcome) => void;
 }
@@ -21,7 +27,7 @@ export class AuditJobs implements vscode.Disposable {
   private readonly jobs = new Map<string, RunningJob>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly updated = new vscode.EventEmitter<void>();
-  private readonly finished = new vscode.EventEmitter<JobOutcome & { configUri: vscode.Uri }>();
+  private readonly finished = new vscode.EventEmitter<JobOutcome & { configUri: vscode.Uri | null }>();
   private readonly progressEmitter = new vscode.EventEmitter<ProgressUpdate>();
   /** Fires on every change of the live state (progress, curves, start/finish). */
   readonly onDidUpdate = this.updated.event;
@@ -53,7 +59,7 @@ export class AuditJobs implements vscode.Disposable {
       client.onJobFinished((outcome) => this.jobs.get(outcome.jobId)?.finish(outcome)),
       client.onCrash(({ reason }) => {
         for (const job of [...this.jobs.values()]) {
-          job.finish({ jobId: job.jobId, kind: 'audit', state: 'failed', runDir: job.runDir, error: { message: `the backend crashed (${reason})`, code: 'BACKEND_CRASHED', file: null }, probeResult: null });
+          job.finish({ jobId: job.jobId, kind: job.kind, state: 'failed', runDir: job.runDir, error: { message: `the backend crashed (${reason})`, code: 'BACKEND_CRASHED', file: null }, probeResult: null });
         }
       }),
       this.updated,
@@ -79,10 +85,26 @@ export class AuditJobs implements vscode.Disposable {
     this.curves = [];
     this.lastProgress = null;
     this.output.appendLine(`audit ${jobId} started: ${configUri.fsPath}`);
+    const outcome = await this.follow(jobId, 'audit', configUri, `Bias audit: ${vscode.workspace.asRelativePath(configUri)}`);
+    this.report(outcome, configUri);
+    return outcome;
+  }
+
+  /** Runs one probe on one model and resolves with its outcome (`probeResult` holds the probe's JSON). */
+  async startProbe(request: ProbeJobRequest): Promise<JobOutcome> {
+    const connection = await this.client.ready();
+    const { jobId } = await connection.sendRequest(RunProbe.type, { ...request, computeBackend: readSettings().computeBackend });
+    this.lastProgress = null;
+    this.output.appendLine(`probe ${jobId} started: ${request.probe} on ${request.modelPath}`);
+    return this.follow(jobId, 'probe', null, `Bias audit probe: ${request.probe} on ${vscode.workspace.asRelativePath(request.modelPath)}`);
+  }
+
+  private async follow(jobId: string, kind: JobOutcome['kind'], configUri: vscode.Uri | null, title: string): Promise<JobOutcome> {
     let finish!: (outcome: JobOutcome) => void;
     const finished = new Promise<JobOutcome>((resolve) => (finish = resolve));
     this.jobs.set(jobId, {
       jobId,
+      kind,
       configUri,
       runDir: null,
       finish: (o) => {
@@ -91,30 +113,26 @@ export class AuditJobs implements vscode.Disposable {
       },
     });
     this.updated.fire();
-    void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Bias audit: ${vscode.workspace.asRelativePath(configUri)}`, cancellable: true },
-      async (progress, token) => {
-        let reported = 0;
-        const sub = this.onProgress((p) => {
-          if (p.jobId !== jobId) return;
-          const fraction = Math.round((100 * (p.stepIndex + stepFraction(p))) / Math.max(1, p.stepsTotal));
-          progress.report({ message: formatProgress(p), increment: Math.max(0, fraction - reported) });
-          reported = Math.max(reported, fraction);
-        });
-        const cancelSub = token.onCancellationRequested(() => void this.cancel(jobId));
-        try {
-          await finished;
-        } finally {
-          sub.dispose();
-          cancelSub.dispose();
-        }
-      },
-    );
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+      let reported = 0;
+      const sub = this.onProgress((p) => {
+        if (p.jobId !== jobId) return;
+        const fraction = Math.round((100 * (p.stepIndex + stepFraction(p))) / Math.max(1, p.stepsTotal));
+        progress.report({ message: formatProgress(p), increment: Math.max(0, fraction - reported) });
+        reported = Math.max(reported, fraction);
+      });
+      const cancelSub = token.onCancellationRequested(() => void this.cancel(jobId));
+      try {
+        await finished;
+      } finally {
+        sub.dispose();
+        cancelSub.dispose();
+      }
+    });
     const outcome = await finished;
-    this.output.appendLine(`audit ${jobId} ${outcome.state}${outcome.error ? `: ${outcome.error.message}` : ''}${outcome.runDir ? ` (${outcome.runDir})` : ''}`);
+    this.output.appendLine(`${kind} ${jobId} ${outcome.state}${outcome.error ? `: ${outcome.error.message}` : ''}${outcome.runDir ? ` (${outcome.runDir})` : ''}`);
     this.updated.fire();
     this.finished.fire({ ...outcome, configUri });
-    this.report(outcome, configUri);
     return outcome;
   }
 

@@ -32,8 +32,10 @@ export interface BackendClientOptions {
   clientVersion: string;
   output: vscode.OutputChannel;
   settings: () => { computeBackend: ComputeBackendChoice; threads: number | null };
-  /** Extra environment for the process (tests pass BIAS_AUDIT_FAKE_AUDIT here). */
+  /** Extra environment for the backend process. */
   environment: () => Record<string, string>;
+  /** Workspace trust: the backend loads models and data, so it never starts in an untrusted workspace. */
+  isTrusted: () => boolean;
   restartBudget?: RestartBudget;
   stopGraceMs?: number;
 }
@@ -83,6 +85,7 @@ export class BackendClient implements vscode.Disposable {
   /** The connection, starting the backend first when needed. */
   async ready(): Promise<MessageConnection> {
     if (this.disposed) throw new Error('the backend client is disposed');
+    if (!this.options.isTrusted()) throw new Error('the bias audit backend does not start in an untrusted workspace (results can still be viewed)');
     if (this.connection && this._state === 'running') return this.connection;
     this.starting ??= this.start().finally(() => (this.starting = undefined));
     return this.starting;

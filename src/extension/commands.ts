@@ -1,13 +1,20 @@
-/** Every command of the extension. Running anything needs a trusted workspace; viewing results does not. */
+/** Every command of the extension. Running anything (audits, probes, the backend) needs a trusted workspace; viewing results does not. */
 import * as vscode from 'vscode';
 import { COMPUTE_BACKEND_CHOICES, type JobOutcome } from '../protocol/backendProtocol';
 import type { RunSummary } from '../protocol/runStatus';
 import type { AuditContext } from './auditContext';
 import type { GuidedAnswers } from './auditConfigTemplate';
+import type { ProbeJobRequest } from './auditJobs';
 import { askGuidedAnswers, writeGuidedConfig } from './guidedAuditFlow';
+import { summarizeProbeResult } from './probeSummary';
+import { askProbeRequest } from './singleProbeFlow';
 import { listRuns } from './runFolderReader';
 import { outputFolderUri, SETTINGS_SECTION } from './settings';
 
+/** Every checkpoint format the audit opens (model.json, PyTorch, safetensors, ONNX). */
+const CHECKPOINT_GLOB = '**/{model.json,*.pt,*.pth,*.safetensors,*.onnx}';
+
+/** The trust gate of everything that runs code: models and data are only loaded in a trusted workspace. */
 function requireTrust(): boolean {
   if (vscode.workspace.isTrusted) return true;
   void vscode.window.showWarningMessage('Bias audits do not run in an untrusted workspace (they load models and run code on your data). Results can still be viewed.', 'Manage Workspace Trust').then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'));
@@ -49,10 +56,10 @@ export function registerCommands(ctx: AuditContext): void {
     }
   };
 
-  /** Explorer "Audit Bias Transfer" on a model.json; `answers` skip the quick picks (tests, scripted use). */
+  /** Explorer "Audit Bias Transfer" on a checkpoint; `answers` skip the quick picks (tests, scripted use). */
   const auditModel = async (modelUri?: vscode.Uri, answers?: GuidedAnswers): Promise<JobOutcome | undefined> => {
     if (!requireTrust()) return undefined;
-    const model = modelUri ?? (await pickFile('**/model.json', 'Audit which foundation checkpoint (model.json)?'));
+    const model = modelUri ?? (await pickFile(CHECKPOINT_GLOB, 'Audit which foundation checkpoint?'));
     if (!model) return undefined;
     const chosen = answers ?? (await askGuidedAnswers());
     if (!chosen) return undefined;
@@ -62,7 +69,38 @@ export function registerCommands(ctx: AuditContext): void {
     return runAudit(configUri);
   };
 
+  /** "Run Single Probe" on a checkpoint; `request` skips the quick picks (tests, scripted use). */
+  const runProbe = async (modelUri?: vscode.Uri, request?: Partial<ProbeJobRequest> & Pick<ProbeJobRequest, 'probe'>): Promise<JobOutcome | undefined> => {
+    if (!requireTrust()) return undefined;
+    const model = modelUri ?? (await pickFile(CHECKPOINT_GLOB, 'Run a probe on which model?'));
+    if (!model) return undefined;
+    const chosen: ProbeJobRequest | undefined = request
+      ? { modelPath: model.fsPath, dataSpec: null, trigger: null, targetClass: null, outDir: null, params: null, ...request }
+      : await askProbeRequest(model);
+    if (!chosen) return undefined;
+    let outcome: JobOutcome;
+    try {
+      outcome = await ctx.jobs.startProbe(chosen);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Bias audit probe could not start: ${(e as Error).message}`, 'Show Log').then((a) => a && ctx.output.show());
+      return undefined;
+    }
+    if (outcome.state === 'done') {
+      const summary = summarizeProbeResult(outcome.probeResult);
+      ctx.output.appendLine(`${chosen.probe} on ${chosen.modelPath}: ${summary}\n${JSON.stringify(outcome.probeResult, null, 2)}`);
+      const open = chosen.probe === 'stimuli' && chosen.outDir ? 'Open stimuli.json' : 'Show Log';
+      void vscode.window.showInformationMessage(summary, open).then((a) => {
+        if (a === 'Show Log') ctx.output.show();
+        else if (a && chosen.outDir) void vscode.window.showTextDocument(vscode.Uri.joinPath(vscode.Uri.file(chosen.outDir), 'stimuli.json'));
+      });
+    } else if (outcome.state === 'failed') {
+      void vscode.window.showErrorMessage(`Bias audit probe failed: ${outcome.error?.message ?? 'unknown error'}`, 'Show Log').then((a) => a && ctx.output.show());
+    }
+    return outcome;
+  };
+
   ctx.registerCommand('biasAudit.auditModel', auditModel);
+  ctx.registerCommand('biasAudit.runProbe', runProbe);
   ctx.registerCommand('biasAudit.newAudit', () => auditModel());
   ctx.registerCommand('biasAudit.runAudit', runAudit);
   ctx.registerCommand('biasAudit.cancelAudit', async () => {

@@ -324,6 +324,10 @@ export interface FinetuningIntervention {
   /** Target label-attribute correlation for resampling; null otherwise. */
   correlation: number | null;
   label: string;
+  /** Training images of the variant (resampled sets are smaller). Optional: added by the group-disparity probe. */
+  trainImages?: number;
+  /** Label-attribute correlation (phi) of the variant's training set, weighted for reweighting; null without a binary task and attribute. */
+  achievedCorrelation?: number | null;
 }
 
 export interface GroupMetrics {

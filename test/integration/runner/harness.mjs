@@ -1,7 +1,8 @@
 // The offline VS Code harness (installed by scripts/setup-vscode-harness.sh into .harness/): code-server 4.139.1
 // (VS Code 1.139.1 server + web workbench, Node 24 extension host) on 127.0.0.1, driven by Debian chromium through
 // playwright-core. Adapted from shared/reference/vscode-web-harness.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -22,7 +23,7 @@ export function checkHarness() {
     console.error(`The VS Code test harness is not installed (missing: ${missing.join(', ')}).\nInstall it with: bash scripts/setup-vscode-harness.sh --apt`);
     process.exit(2);
   }
-  for (const bundle of ['dist/extension.js', 'dist/backend.js', 'dist/webview.js']) {
+  for (const bundle of ['dist/extension.js', 'dist/backend.js', 'dist/webview.js', 'dist/cli.js']) {
     if (!fs.existsSync(path.join(ROOT, bundle))) {
       console.error(`${bundle} is missing: run npm run build first.`);
       process.exit(2);
@@ -48,16 +49,64 @@ export function mkTmp(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** A fresh workspace: the template (a checkpoint to audit) plus the fixture run in bias-audit-runs/. */
+const SAMPLE = path.join(ROOT, 'samples/fashion-mnist');
+const CLI = path.join(ROOT, 'dist/cli.js');
+/** The tiny real foundation: the project's own CLI pretrains it on 90 sample images (3 classes), 12x12, in seconds. */
+const FOUNDATION_ARGS = [
+  'pretrain', '--backend', 'wasm', '--arch', 'small_resnet', '--width', '4', '--input-size', '12', '--seed', '1',
+  '--data', `idx:${SAMPLE}/pretrain-images-idx3-ubyte.gz,${SAMPLE}/pretrain-labels-idx1-ubyte.gz?classes=0-2&perClass=30`,
+  '--epochs', '2', '--batch-size', '16',
+];
+
+/** Runs the CLI bundle (dist/cli.js) with Node; throws with its stderr when it fails. */
+export function runCli(args, { what }) {
+  const started = Date.now();
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`${what} failed (bias-audit ${args.join(' ')}; exit ${result.status ?? result.signal}):\n${result.stderr}`);
+  console.log(`[${ts()}] ${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result.stdout;
+}
+
+/**
+ * The tiny foundation checkpoint folder, pretrained once per CLI build (cached in test-output/integration/ under the
+ * hash of dist/cli.js and the arguments, so a changed engine makes a new one).
+ */
+export function tinyFoundation() {
+  const key = createHash('sha256').update(fs.readFileSync(CLI)).update(JSON.stringify(FOUNDATION_ARGS)).digest('hex').slice(0, 16);
+  const dir = path.join(OUTPUT, 'integration', `foundation-${key}`);
+  if (fs.existsSync(path.join(dir, 'model.json'))) return dir;
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const tmp = `${dir}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  runCli([...FOUNDATION_ARGS, '--out', tmp], { what: 'pretraining the tiny foundation' });
+  // Older builds' foundations are stale now.
+  for (const old of fs.readdirSync(path.dirname(dir))) if (old.startsWith('foundation-') && !old.includes('.tmp-')) fs.rmSync(path.join(path.dirname(dir), old), { recursive: true, force: true });
+  fs.renameSync(tmp, dir);
+  return dir;
+}
+
+/**
+ * A fresh workspace: the template (audit configs, settings), the Fashion-MNIST and groups samples in data/, the tiny real
+ * foundation in checkpoints/foundation/, and the committed fixture run in bias-audit-runs/run-fixture.
+ */
 export function prepareWorkspace() {
   const ws = mkTmp('bias-audit-ws-');
   fs.cpSync(path.join(ROOT, 'test/integration/workspace-template'), ws, { recursive: true });
+  fs.cpSync(SAMPLE, path.join(ws, 'data/fashion-mnist'), { recursive: true });
+  fs.cpSync(path.join(ROOT, 'samples/fashion-groups'), path.join(ws, 'data/fashion-groups'), { recursive: true });
+  fs.cpSync(tinyFoundation(), path.join(ws, 'checkpoints/foundation'), { recursive: true });
   fs.cpSync(path.join(ROOT, 'test/fixtures/results/run-fixture'), path.join(ws, 'bias-audit-runs/run-fixture'), { recursive: true });
   return ws;
 }
 
+/** Runs an audit config (absolute, or relative to the workspace) with the real audit (the CLI) into ws/bias-audit-runs/. */
+export function runRealAudit(ws, config) {
+  const file = path.resolve(ws, config);
+  return JSON.parse(runCli(['run', file, '--backend', 'wasm', '--out', path.join(ws, 'bias-audit-runs'), '--json'], { what: `real audit ${path.basename(file)}` }));
+}
+
 /** code-server on loopback, no auth, throw-away profile. `env` reaches the extension host (and the backend it spawns). */
-export async function startCodeServer({ verbose = false, env: extraEnv = {} } = {}) {
+export async function startCodeServer({ verbose = false, env: extraEnv = {}, trusted = true } = {}) {
   const port = await freePort();
   const dataDir = mkTmp('bias-audit-cs-');
   fs.mkdirSync(path.join(dataDir, 'user/User'), { recursive: true });
@@ -67,13 +116,15 @@ export async function startCodeServer({ verbose = false, env: extraEnv = {} } = 
       'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'chat.disableAIFeatures': true,
       'telemetry.telemetryLevel': 'off', 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false,
       'update.mode': 'none', 'git.enabled': false, 'remote.autoForwardPorts': false,
-      'security.workspace.trust.enabled': false, 'workbench.enableExperiments': false,
+      // Untrusted sessions open the folder in restricted mode without the trust prompt.
+      ...(trusted ? { 'security.workspace.trust.enabled': false } : { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never', 'security.workspace.trust.emptyWindow': false }),
+      'workbench.enableExperiments': false,
       'workbench.secondarySideBar.defaultVisibility': 'hidden', 'window.commandCenter': false,
     }),
   );
   const args = [
     CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
+    ...(trusted ? ['--disable-workspace-trust'] : []), '--disable-getting-started-override', '--ignore-last-opened',
     '--user-data-dir', path.join(dataDir, 'user'), '--extensions-dir', path.join(dataDir, 'extensions'), '--log', 'info',
     // Without the smoke-test driver the built workbench ignores extensionDevelopmentPath/extensionTestsPath in the URL.
     '--vscode-option', 'enable-smoke-test-driver',

@@ -1,11 +1,6 @@
-/** Loaded by VS Code as extensionTestsPath: runs the integration suite with mocha inside the extension host. */
-import * as path from 'node:path';
-import Mocha from 'mocha';
+/** extensionTestsPath of the trusted-workspace session: the extension against the real audit. */
+import { runMochaFiles } from './runMocha';
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120000, reporter: 'spec' });
-  mocha.addFile(path.resolve(__dirname, 'extension.test.js'));
-  return new Promise((resolve, reject) => {
-    mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} integration test(s) failed.`)) : resolve()));
-  });
+  return runMochaFiles(['extension.test.js']);
 }

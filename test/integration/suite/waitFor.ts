@@ -1,4 +1,4 @@
-/** Waiting on events, never on the clock: each helper resolves on the event and fails after a generous timeout. */
+/** Waiting on events, never on the clock: resolves on the event and fails after a generous timeout (a hang guard). */
 import type * as vscode from 'vscode';
 
 export function nextEvent<T>(event: vscode.Event<T>, what: string, predicate: (value: T) => boolean = () => true, timeoutMs = 60000): Promise<T> {
@@ -14,13 +14,4 @@ export function nextEvent<T>(event: vscode.Event<T>, what: string, predicate: (v
       resolve(value);
     });
   });
-}
-
-/** For state that has no event (e.g. the tab model): re-check on each of the given events or a slow poll. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

@@ -27,6 +27,7 @@ describe('extension/auditConfigTemplate', () => {
 
   it('builds a config relative to the checkpoint with the chosen children and probes', () => {
     const config = buildAuditConfig('model.json', { targetTrain: '/data/train', targetTest: null, freezeDepths: [0, 3], seeds: [1, 2], probes: ['strongStimuli', 'interventions'] });
+    // (guidedConfig.test.ts checks this config against the real audit config loader)
     assert.deepEqual(config, {
       foundation: './model.json',
       target: { train: '/data/train' },

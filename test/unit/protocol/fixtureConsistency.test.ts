@@ -68,6 +68,6 @@ describe('fixture run (test/fixtures/results/run-fixture)', () => {
   });
 
   it('has Bias Transfer Scores that are Spearman correlations within [-1, 1]', () => {
-    for (const b of results.probes.associations!.biasTransferScore) assert.ok(b.spearman >= -1 && b.spearman <= 1);
+    for (const b of results.probes.associations!.biasTransferScore) assert.ok(b.spearman !== null && b.spearman >= -1 && b.spearman <= 1, `${b.modelId}: ${b.spearman}`);
   });
 });
