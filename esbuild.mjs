@@ -37,7 +37,9 @@ if (missing.length > 0) {
   process.exit(1);
 }
 copyWasm();
-const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info', legalComments: 'linked' };
+// ignoreAnnotations: the tfjs backend packages declare `"sideEffects": false`, yet `import '@tensorflow/tfjs-backend-cpu'`
+// exists only for its side effect (registering the backend); honouring the annotation would drop it.
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info', legalComments: 'linked', ignoreAnnotations: true };
 if (watch) {
   const ctxs = await Promise.all(targets.map((t) => esbuild.context({ ...common, ...t })));
   await Promise.all(ctxs.map((c) => c.watch()));
