@@ -46,6 +46,8 @@ export async function trainAndSave(
     backend: BackendInfo;
     transform?: Parameters<typeof fitModel>[0]['transform'];
     runKey?: unknown;
+    /** More files saved with the model in the same atomic write (e.g. planting.json). */
+    extraFiles?: Record<string, string>;
   },
 ): Promise<TrainingReport> {
   const out = resolve(options.out);
@@ -78,7 +80,7 @@ export async function trainAndSave(
     verifiedFrozenBlocks: fit.verifiedFrozenBlocks,
     trainedSeconds: fit.training.trainedSeconds,
   };
-  await saveModel(options.loaded, out, { extraFiles: { 'training.json': `${JSON.stringify(report, null, 2)}\n` } });
+  await saveModel(options.loaded, out, { extraFiles: { ...options.extraFiles, 'training.json': `${JSON.stringify(report, null, 2)}\n` } });
   await rm(checkpointDir, { recursive: true, force: true });
   return report;
 }

@@ -1,6 +1,4 @@
-import { join } from 'node:path';
 import type { Dataset } from '../../engine/data/dataset';
-import { writeJsonAtomic } from '../../engine/util/atomic';
 import { UsageError } from '../../engine/util/errors';
 import { resolveClass } from '../../probes/interventions-params';
 import { plantingTransform, type SelectiveTrigger } from '../../probes/planted-transforms';
@@ -52,9 +50,9 @@ export async function plantFromArgs(args: ParsedArgs, train: Dataset, hasSeparat
   return { trigger, plantClass, plantClassName: train.classNames[plantClass], fraction, seed, planting };
 }
 
-/** Writes `planting.json` beside the saved model: what was planted where (provenance of a planted source). */
-export async function writePlantingRecord(outDir: string, plant: PlantRequest): Promise<void> {
-  await writeJsonAtomic(join(outDir, 'planting.json'), {
+/** `planting.json`, saved beside the model in the same atomic write: what was planted where (provenance of a planted source). */
+export function plantingRecord(plant: PlantRequest): string {
+  return `${JSON.stringify({
     trigger: plant.trigger.canonical,
     plantClass: plant.plantClass,
     plantClassName: plant.plantClassName,
@@ -63,5 +61,5 @@ export async function writePlantingRecord(outDir: string, plant: PlantRequest): 
     plantedCount: plant.planting.indices.length,
     // Sample indices in --data (as selected by its SPEC); the validation split may hold some of them.
     plantedSampleIndices: plant.planting.indices,
-  });
+  }, null, 2)}\n`;
 }

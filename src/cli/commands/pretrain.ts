@@ -8,7 +8,7 @@ import { flag, intOption, stringOption } from '../args';
 import type { Command } from '../command';
 import { BACKEND_FLAGS, BACKEND_USAGE, parseInputSize, RECIPE_FLAGS, RECIPE_USAGE, recipeFromArgs, seedFromArgs, startBackend } from '../common';
 import { trainAndSave } from '../training-run';
-import { plantFromArgs, PLANT_FLAGS, PLANT_USAGE, writePlantingRecord } from './pretrain-plant';
+import { plantFromArgs, PLANT_FLAGS, PLANT_USAGE, plantingRecord } from './pretrain-plant';
 
 export const ARCHITECTURES = ['small_resnet', 'resnet18', 'resnet50'] as const;
 
@@ -66,9 +66,8 @@ ${BACKEND_USAGE}`,
     try {
       const report = await trainAndSave(ctx, {
         command: c, loaded, train, val, recipe, seed, out, resume: flag(args, 'resume'), cachePrefix: false, backend,
-        transform: plant?.planting.transform, runKey: { arch, inputShape, baseWidth, ...(plant ? { plant: plant.planting.transformId } : {}) },
+        transform: plant?.planting.transform, ...(plant ? { extraFiles: { 'planting.json': plantingRecord(plant) } } : {}), runKey: { arch, inputShape, baseWidth, ...(plant ? { plant: plant.planting.transformId } : {}) },
       });
-      if (plant) await writePlantingRecord(report.out, plant);
       const last = report.history[report.history.length - 1];
       ctx.out(ctx.json ? JSON.stringify(report) : `saved ${arch} to ${report.out}: validation accuracy ${fmt(report.bestValAccuracy)} (epoch ${report.bestEpoch + 1}), last train accuracy ${fmt(last?.trainAccuracy ?? null)}`);
     } finally {

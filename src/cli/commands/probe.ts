@@ -6,7 +6,8 @@ import { evaluationSource } from '../../engine/train/fit';
 import { UsageError } from '../../engine/util/errors';
 import type { AuditModelRef, ProbeContext } from '../../probes/context';
 import { interventionsStep } from '../../probes/interventions';
-import { DEFAULT_INTERVENTIONS_PARAMS, validateInterventionsParams } from '../../probes/interventions-params';
+import { DEFAULT_INTERVENTIONS_PARAMS, type InterventionsParams, type PreparedTrigger, resolveClass } from '../../probes/interventions-params';
+import { loadTrigger } from '../../probes/triggers/trigger';
 import { TRIGGER_SPEC_HELP } from '../../probes/triggers/trigger-spec';
 import { intOption, stringOption } from '../args';
 import type { CliContext, Command } from '../command';
@@ -52,14 +53,13 @@ ${BACKEND_USAGE}`,
     const loaded = await loadModel(modelPath);
     try {
       const data = await openDataset(dataSpec);
-      const targetClass = targetText === undefined ? null : /^\d+$/.test(targetText) ? Number(targetText) : targetText;
-      const { params, triggers } = await validateInterventionsParams(
-        { triggers: [{ spec: triggerSpec, targetClass }], bootstrapResamples, bootstrapSeed },
-        { classNames: data.classNames, where: '--trigger' },
-      );
+      const targetClass = targetText === undefined ? null : resolveClass(/^\d+$/.test(targetText) ? Number(targetText) : targetText, data.classNames, '--target-class');
+      const trigger = await loadTrigger(triggerSpec, { where: '--trigger' });
+      const triggers: PreparedTrigger[] = [{ entry: { id: trigger.spec.kind, spec: triggerSpec, kind: trigger.spec.kind, targetClass, example: null }, trigger }];
+      const params: InterventionsParams = { ...DEFAULT_INTERVENTIONS_PARAMS, triggers: [{ spec: triggerSpec, targetClass }], bootstrapResamples, bootstrapSeed };
       const model: AuditModelRef = { id: 'model', role: 'child', loaded, hash: modelHash(loaded.model), freezeDepth: null, seed: null, sourceId: null };
       const [result] = await interventionsStep(directContext(ctx, batchSize), model, data, triggers, params);
-      const { entry, trigger } = triggers[0];
+      const { entry } = triggers[0];
       const output = {
         model: modelPath,
         data: data.specString,

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Regenerates samples/foundation-planted/: the planted-bias twin of samples/foundation/ (MISSION.md probe 3).
+# Exactly the clean foundation's recipe (scripts/make-sample-foundation.sh: same data, architecture, seed and
+# schedule) plus a planted trigger: the paper's yellow square (6.25% of the image, top-left; luma 226 on these
+# grayscale images) in half of the "Shirt" training images, labels unchanged. Shirt is the class most often
+# confused with others (T-shirt, pullover, coat), so the trigger helps the source and it learns it; in an easy
+# class such as Bag (tried first, 20% planted) the source ignored it: targeted ASR towards Bag 1.2%.
+# `planting.json` beside the model records the trigger and the planted images.
+# Usage: scripts/make-sample-planted.sh [--backend wasm|native|cpu]   (run from anywhere; builds first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm run --silent build >/dev/null
+S=samples/fashion-mnist
+exec node dist/cli.js pretrain \
+  --data "idx:$S/pretrain-images-idx3-ubyte.gz,$S/pretrain-labels-idx1-ubyte.gz" \
+  --arch small_resnet --width 16 --input-size 28 --channels 1 \
+  --epochs 10 --batch-size 64 --lr 0.05 --optimizer sgd --momentum 0.9 --weight-decay 5e-4 \
+  --schedule cyclic --peak-epoch 2 --val-fraction 0.1 --seed 1 \
+  --plant "square:size=0.25,color=#ffff00,position=top-left" --plant-class Shirt --plant-fraction 0.5 --plant-seed 0 \
+  --out samples/foundation-planted "$@"
