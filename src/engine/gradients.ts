@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { withInputGradientsOnly } from './backend/kernels/input-gradients-only';
 import { logits } from './outputs';
 
 /** Which class score to differentiate: the pre-softmax logit or the log-softmax (log-probability). */
@@ -9,7 +10,8 @@ export type ScoreKind = 'logit' | 'logsoftmax';
  * Gradient of a class score with respect to a batch of input images: the primitive strong-stimulus
  * generation climbs. Row i's score is `score_c(model(x_i))` with `c = classIndex` (one class for every
  * row) or `classIndex[i]`; the model runs in inference mode, so rows do not interact and the gradient of
- * the summed score is each row's own gradient.
+ * the summed score is each row's own gradient. Convolution filter gradients are skipped
+ * (`withInputGradientsOnly`), which makes each step ~30% cheaper on the project's backends.
  *
  * Returns the gradient (same shape as `x`) and the scores [N]; the caller disposes both.
  *
@@ -37,11 +39,15 @@ export function inputGradient(
       return tf.sum(tf.mul(s, mask), 1) as tf.Tensor1D;
     };
     let scores: tf.Tensor1D | undefined;
-    const gradient = tf.grad((input: tf.Tensor) => {
-      const s = perRow(input as tf.Tensor4D);
-      scores = tf.keep(s);
-      return tf.sum(s);
-    })(x) as tf.Tensor4D;
+    // Only the input gradient is wanted: the conv filter-gradient kernels may skip their work.
+    const gradient = withInputGradientsOnly(
+      () =>
+        tf.grad((input: tf.Tensor) => {
+          const s = perRow(input as tf.Tensor4D);
+          scores = tf.keep(s);
+          return tf.sum(s);
+        })(x) as tf.Tensor4D,
+    );
     return { gradient, scores: scores! };
   });
 }

@@ -17,8 +17,8 @@ function smallConvNet(softmaxHead: boolean): tfl.LayersModel {
   return tfl.model({ inputs: input, outputs: t });
 }
 
-describe('input gradients', () => {
-  before(() => useBackend('cpu'));
+for (const backend of ['cpu', 'wasm'] as const) describe(`input gradients on ${backend}`, () => {
+  before(() => useBackend(backend));
 
   for (const score of ['logit', 'logsoftmax'] as const) {
     it(`match central finite differences (${score})`, async () => {
