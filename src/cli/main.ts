@@ -3,6 +3,7 @@
 import { AuditError, CancelledError, UsageError } from '../engine/util/errors';
 import { parseArgs } from './args';
 import type { CliContext, Command } from './command';
+import { benchCommand } from './commands/bench';
 import { blocksCommand } from './commands/blocks';
 import { demoCommand } from './commands/demo';
 import { evalCommand } from './commands/eval';
@@ -16,7 +17,7 @@ import { stimuliCommand } from './commands/stimuli';
 import { ProgressBar } from './progress';
 
 /** Every subcommand; `bias-audit --help` lists them in this order. */
-export const COMMANDS: Command[] = [pretrainCommand, finetuneCommand, scratchCommand, evalCommand, blocksCommand, probeCommand, stimuliCommand, runCommand, reportCommand, demoCommand];
+export const COMMANDS: Command[] = [pretrainCommand, finetuneCommand, scratchCommand, evalCommand, blocksCommand, probeCommand, stimuliCommand, runCommand, reportCommand, demoCommand, benchCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -74,6 +74,8 @@ export async function initBackend(
   loaders: Readonly<Record<ConcreteBackend, BackendLoader>> = defaultBackendLoaders,
 ): Promise<BackendInfo> {
   routeConsoleToStderr();
+  // Production mode: no tfjs banner urging tfjs-node on every run (the project chooses backends itself).
+  tf.enableProdMode();
   const choice = parseBackendChoice(String(options.backend));
   const threads = options.threads ?? os.availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`threads must be a whole number >= 1, got ${options.threads}`);
