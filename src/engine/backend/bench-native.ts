@@ -1,0 +1,318 @@
+// Benchmark of the native backend against wasm and PyTorch CPU on the project's networks (small ResNet and
+// ResNet-18 at 32x32): images/s for training and inference, steps/s for input gradients. PyTorch runs the
+// same networks through scripts/bench-torch.py (Debian's python3-torch) in the same run. `npm run bench`
+// calls `benchNative`; `node out/src/engine/backend/bench-native.js --help` runs it alone.
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { inputGradient } from '../gradients';
+import { buildResNet18 } from '../model/builders/resnet';
+import { buildSmallResNet } from '../model/builders/small-resnet';
+import { initBackend } from './select';
+
+export type BenchModel = 'small_resnet' | 'resnet18';
+export type BenchWork = 'train' | 'infer' | 'input-gradient';
+export type BenchBackend = 'native' | 'wasm' | 'cpu';
+
+export interface NativeBenchOptions {
+  /** tfjs backends to time; default native and wasm. */
+  backends?: BenchBackend[];
+  models?: BenchModel[];
+  works?: BenchWork[];
+  /** Batch of training and inference; default 32. */
+  batchSize?: number;
+  /** Batch of input gradients; default 16. */
+  gradientBatchSize?: number;
+  /** Threads of every backend, PyTorch included; default every core. */
+  threads?: number;
+  /** Each measurement runs at least this long and at least `minSteps` steps (default 3 s, 3 steps, at most 30). */
+  minSeconds?: number;
+  minSteps?: number;
+  maxSteps?: number;
+  /** Rounds of alternating PyTorch and native measurements, keeping each one's fastest (default 2). */
+  rounds?: number;
+  /** Time PyTorch too (default true); a missing python3-torch gives a note, not a failure. */
+  torch?: boolean;
+  python?: string;
+  /** Progress and notes (default: stderr). */
+  log?: (line: string) => void;
+}
+
+export interface NativeBenchRow {
+  model: BenchModel;
+  work: BenchWork;
+  /** 'native', 'wasm', 'cpu' or 'torch'. */
+  backend: string;
+  batchSize: number;
+  /** Median wall-clock milliseconds per step. */
+  msPerStep: number;
+  /**
+   * Mean CPU milliseconds per step, all threads of the process (spinning OpenMP workers included). With one
+   * thread it is a load-robust measure of work: on a busy machine wall time also counts waiting for a core.
+   */
+  cpuMsPerStep: number;
+  imagesPerSecond: number;
+  stepsPerSecond: number;
+  steps: number;
+  /** Speed relative to PyTorch on the same row (torch ms / this ms: above 1 is faster), when PyTorch ran. */
+  vsTorch?: number;
+  /** The same ratio in CPU time (torch CPU ms / this CPU ms). */
+  cpuVsTorch?: number;
+  /** Backend line (library, threads) or PyTorch's version and memory format. */
+  detail: string;
+  /** 1-minute load average when the row was measured: other work on the machine skews timings. */
+  loadAverage: number;
+}
+
+const IMAGE_SHAPE: [number, number, number] = [32, 32, 3];
+const CLASSES = 10;
+
+function buildModel(model: BenchModel): tfl.LayersModel {
+  return model === 'resnet18'
+    ? buildResNet18({ inputShape: IMAGE_SHAPE, numClasses: CLASSES, seed: 1 })
+    : buildSmallResNet({ inputShape: IMAGE_SHAPE, numClasses: CLASSES, seed: 1 });
+}
+
+/** Returns one step of `work` and a disposer for what the steps share. */
+function makeStep(model: tfl.LayersModel, work: BenchWork, batch: number): { step: () => void; dispose: () => void } {
+  const x = tf.randomNormal([batch, ...IMAGE_SHAPE], 0, 1, 'float32', 1) as tf.Tensor4D;
+  if (work === 'train') {
+    const labels = tf.oneHot(tf.randomUniform([batch], 0, CLASSES, 'int32', 2) as tf.Tensor1D, CLASSES);
+    const optimizer = tf.train.momentum(0.01, 0.9);
+    return {
+      step: () => {
+        const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
+        loss?.dataSync();
+        loss?.dispose();
+      },
+      dispose: () => { tf.dispose([x, labels]); optimizer.dispose(); },
+    };
+  }
+  if (work === 'infer') {
+    return { step: () => tf.tidy(() => { (model.apply(x, { training: false }) as tf.Tensor).dataSync(); }), dispose: () => x.dispose() };
+  }
+  return {
+    step: () => {
+      const { gradient, scores } = inputGradient(model, x, 3, { score: 'logit' });
+      gradient.dataSync();
+      tf.dispose([gradient, scores]);
+    },
+    dispose: () => x.dispose(),
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function timeSteps(step: () => void, minSeconds: number, minSteps: number, maxSteps: number): { ms: number; cpuMs: number; steps: number } {
+  for (let i = 0; i < 2; i++) step(); // warm-up: primitive creation, JIT, first allocations
+  const times: number[] = [];
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  while (times.length < maxSteps && (times.length < minSteps || performance.now() - started < minSeconds * 1000)) {
+    const t0 = performance.now();
+    step();
+    times.push(performance.now() - t0);
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  return { ms: median(times), cpuMs: (cpu.user + cpu.system) / 1000 / times.length, steps: times.length };
+}
+
+/** scripts/bench-torch.py, searched upward from this file (out/, dist/ or the source tree). */
+function findTorchScript(): string | undefined {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'scripts', 'bench-torch.py');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+interface TorchReport {
+  torch: string;
+  threads: number;
+  rows: { model: BenchModel; work: BenchWork; batchSize: number; msPerStep: number; cpuMsPerStep: number; steps: number; memoryFormat: string }[];
+}
+
+async function runTorchOnce(
+  options: BenchSettings, script: string, waitPolicy: string | undefined,
+): Promise<NativeBenchRow[]> {
+  const args = [script, '--models', options.models.join(','), '--works', options.works.join(','), '--batch', String(options.batchSize),
+    '--gradient-batch', String(options.gradientBatchSize), '--threads', String(options.threads), '--min-seconds', String(options.minSeconds),
+    '--min-steps', String(options.minSteps), '--max-steps', String(options.maxSteps)];
+  const env = { ...process.env };
+  if (waitPolicy !== undefined) env.OMP_WAIT_POLICY = waitPolicy;
+  const { stdout } = await promisify(execFile)(options.python, args, { maxBuffer: 16 * 1024 * 1024, env });
+  const report = JSON.parse(stdout) as TorchReport;
+  const loadAverage = os.loadavg()[0];
+  const policy = waitPolicy ?? env.OMP_WAIT_POLICY ?? 'default';
+  return report.rows.map((row) => ({
+    ...row, backend: 'torch', imagesPerSecond: (row.batchSize * 1000) / row.msPerStep, stepsPerSecond: 1000 / row.msPerStep,
+    detail: `PyTorch ${report.torch}, ${report.threads} threads, ${row.memoryFormat}, OMP_WAIT_POLICY=${policy}`, loadAverage,
+  }));
+}
+
+/**
+ * PyTorch at its best: timed with OpenMP's default (spinning) wait policy and with the passive one the
+ * native backend uses, keeping the faster per row (with contiguous or channels-last memory, whichever is
+ * faster, chosen inside the script).
+ */
+async function runTorch(options: BenchSettings, log: (line: string) => void): Promise<NativeBenchRow[]> {
+  const script = findTorchScript();
+  if (script === undefined) {
+    log('bench: PyTorch skipped: scripts/bench-torch.py not found');
+    return [];
+  }
+  try {
+    const best = new Map<string, NativeBenchRow>();
+    for (const policy of [undefined, 'PASSIVE']) {
+      for (const row of await runTorchOnce(options, script, policy)) {
+        const key = `${row.model} ${row.work}`;
+        const previous = best.get(key);
+        if (previous === undefined || row.msPerStep < previous.msPerStep) best.set(key, row);
+      }
+    }
+    for (const row of best.values()) log(`bench: torch ${row.model} ${row.work}: ${row.msPerStep.toFixed(1)} ms/step (${row.detail})`);
+    return [...best.values()];
+  } catch (error) {
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    log(`bench: PyTorch skipped (${options.python} scripts/bench-torch.py failed: ${message}); install Debian's python3-torch to compare`);
+    return [];
+  }
+}
+
+type BenchSettings = Required<Omit<NativeBenchOptions, 'log' | 'backends'>>;
+
+async function measureBackend(backend: BenchBackend, settings: BenchSettings, log: (line: string) => void): Promise<NativeBenchRow[]> {
+  const info = await initBackend({ backend, threads: settings.threads, log });
+  const rows: NativeBenchRow[] = [];
+  for (const modelName of settings.models) {
+    const model = buildModel(modelName);
+    try {
+      for (const work of settings.works) {
+        const batch = work === 'input-gradient' ? settings.gradientBatchSize : settings.batchSize;
+        const { step, dispose } = makeStep(model, work, batch);
+        try {
+          const { ms, cpuMs, steps } = timeSteps(step, settings.minSeconds, settings.minSteps, settings.maxSteps);
+          rows.push({
+            model: modelName, work, backend: info.name, batchSize: batch, msPerStep: ms, cpuMsPerStep: cpuMs, imagesPerSecond: (batch * 1000) / ms,
+            stepsPerSecond: 1000 / ms, steps, detail: info.detail, loadAverage: os.loadavg()[0],
+          });
+          log(`bench: ${info.name} ${modelName} ${work}: ${ms.toFixed(1)} ms/step`);
+        } finally {
+          dispose();
+        }
+      }
+    } finally {
+      model.dispose();
+    }
+  }
+  return rows;
+}
+
+/**
+ * Times training, inference and input gradients of the small ResNet and ResNet-18 (32x32) on the native and
+ * wasm backends and on PyTorch CPU, and returns one row per (model, work, backend) with images/s, steps/s
+ * and the ratio to PyTorch. Leaves the last benchmarked backend active.
+ *
+ * @example
+ * const rows = await benchNative({ models: ['resnet18'], works: ['train'] });
+ * process.stderr.write(formatNativeBench(rows));
+ */
+export async function benchNative(options: NativeBenchOptions = {}): Promise<NativeBenchRow[]> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const settings = {
+    models: options.models ?? ['small_resnet', 'resnet18'],
+    works: options.works ?? ['train', 'infer', 'input-gradient'],
+    batchSize: options.batchSize ?? 32,
+    gradientBatchSize: options.gradientBatchSize ?? 16,
+    threads: options.threads ?? os.availableParallelism(),
+    minSeconds: options.minSeconds ?? 3,
+    minSteps: options.minSteps ?? 3,
+    maxSteps: options.maxSteps ?? 30,
+    torch: options.torch ?? true,
+    python: options.python ?? '/usr/bin/python3',
+    rounds: options.rounds ?? 2,
+  };
+  log(`bench: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  const best = new Map<string, NativeBenchRow>();
+  const keepFaster = (measured: NativeBenchRow[]): void => {
+    for (const row of measured) {
+      const key = `${row.backend} ${row.model} ${row.work}`;
+      const previous = best.get(key);
+      if (previous === undefined || row.msPerStep < previous.msPerStep) best.set(key, row);
+    }
+  };
+  const backends = options.backends ?? ['native', 'wasm'];
+  // PyTorch and native alternate for `rounds` rounds and each keeps its fastest: on a shared machine the
+  // load changes between measurements, and the best round is the one least disturbed. The slow backends
+  // (wasm, cpu) run once.
+  for (let round = 0; round < settings.rounds; round++) {
+    if (settings.torch) keepFaster(await runTorch(settings, log));
+    if (backends.includes('native')) keepFaster(await measureBackend('native', settings, log));
+  }
+  for (const backend of backends.filter((b) => b !== 'native')) keepFaster(await measureBackend(backend, settings, log));
+  const order = ['torch', ...backends];
+  const rows = [...best.values()].sort((a, b) => order.indexOf(a.backend) - order.indexOf(b.backend));
+  for (const row of rows) {
+    const torch = rows.find((r) => r.backend === 'torch' && r.model === row.model && r.work === row.work && r.batchSize === row.batchSize);
+    if (torch !== undefined) {
+      row.vsTorch = torch.msPerStep / row.msPerStep;
+      row.cpuVsTorch = torch.cpuMsPerStep / row.cpuMsPerStep;
+    }
+  }
+  return rows;
+}
+
+/** A plain-text table of the rows (one per line). */
+export function formatNativeBench(rows: NativeBenchRow[]): string {
+  const header = ['model', 'work', 'backend', 'batch', 'ms/step', 'images/s', 'steps/s', 'vs PyTorch', 'cpu ms/step', 'cpu vs PyTorch', 'load'];
+  const lines = rows.map((r) => [r.model, r.work, r.backend, String(r.batchSize), r.msPerStep.toFixed(1), r.imagesPerSecond.toFixed(1),
+    r.stepsPerSecond.toFixed(2), r.vsTorch === undefined ? '-' : `${r.vsTorch.toFixed(2)}x`, r.cpuMsPerStep.toFixed(1),
+    r.cpuVsTorch === undefined ? '-' : `${r.cpuVsTorch.toFixed(2)}x`, r.loadAverage.toFixed(2)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  return [header, ...lines].map((l) => l.map((cell, i) => cell.padEnd(widths[i])).join('  ')).join('\n') + '\n';
+}
+
+function parseList<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(',') as T[];
+  for (const item of items) if (!allowed.includes(item)) throw new Error(`${flag}: unknown value '${item}' (choose from ${allowed.join(', ')})`);
+  return items;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const flag = (name: string): string | undefined => {
+    const index = argv.indexOf(name);
+    return index >= 0 ? argv[index + 1] : undefined;
+  };
+  if (argv.includes('--help')) {
+    process.stdout.write('usage: bench-native [--models small_resnet,resnet18] [--works train,infer,input-gradient] ' +
+      '[--backends native,wasm,cpu] [--threads N] [--batch 32] [--gradient-batch 16] [--min-seconds 3] [--rounds 2] [--no-torch] [--json]\n');
+    return;
+  }
+  const number = (name: string): number | undefined => (flag(name) === undefined ? undefined : Number(flag(name)));
+  const rows = await benchNative({
+    models: parseList(flag('--models'), ['small_resnet', 'resnet18'] as const, '--models'),
+    works: parseList(flag('--works'), ['train', 'infer', 'input-gradient'] as const, '--works'),
+    backends: parseList(flag('--backends'), ['native', 'wasm', 'cpu'] as const, '--backends'),
+    threads: number('--threads'), batchSize: number('--batch'), gradientBatchSize: number('--gradient-batch'),
+    minSeconds: number('--min-seconds'), rounds: number('--rounds'), torch: !argv.includes('--no-torch'),
+  });
+  // Run as a program, the table is this tool's output: stdout.
+  process.stdout.write(argv.includes('--json') ? `${JSON.stringify(rows, null, 2)}\n` : formatNativeBench(rows));
+}
+
+// Only when this file itself is the script: inside a bundle (dist/cli.js) `require.main === module` holds for every module.
+if (require.main === module && /bench-native\.js$/.test(__filename)) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`bench-native: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
