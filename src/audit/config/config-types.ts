@@ -88,12 +88,21 @@ export interface ProbesConfig {
 
 export type ComputeBackendConfig = 'auto' | 'wasm' | 'tensorflow' | 'cpu' | 'native';
 
+/** A foundation checkpoint with the preprocessing a foreign format (.pt, .safetensors, .onnx) does not record. */
+export interface FoundationCheckpointConfig {
+  checkpoint: string;
+  inputShape?: [number, number, number];
+  normalization?: 'torchvision-imagenet' | 'unit' | { mean: number[]; std: number[]; scale?: number };
+  channelOrder?: 'rgb' | 'bgr';
+  classNames?: string[];
+}
+
 export interface AuditConfig {
   $schema?: string;
   /** The run folder's name (default: the config file's name without `.biasaudit.json`). */
   name?: string;
   description?: string;
-  foundation: string;
+  foundation: string | FoundationCheckpointConfig;
   target: TargetConfig;
   /** Foundation class (name or index) -> target class (name or index), for probes that compare classes. */
   classMap?: Record<string, string | number>;

@@ -5,7 +5,8 @@ import type { FreezeSpec } from '../../engine/model/meta';
 import { resolveRecipe } from '../../engine/train/recipe';
 import { AuditError } from '../../engine/util/errors';
 import { messageWithoutFile, ProblemList } from './config-error';
-import type { AuditConfig, DataRefConfig, RecipeConfig } from './config-types';
+import type { ImportOptions } from '../../engine/import/import-checkpoint';
+import type { AuditConfig, DataRefConfig, FoundationCheckpointConfig, RecipeConfig } from './config-types';
 import { resolveProbePaths } from './probe-paths';
 import type { ResolvedAuditConfig, ResolvedChildren, ResolvedDataRef, ResolvedExistingModel } from './resolved-config';
 import { schemaProblems } from './schema-check';
@@ -117,7 +118,8 @@ export function resolveAuditConfig(value: unknown, configPath: string): Resolved
   const name = config.name ?? runNameOf(configPath);
   return {
     configPath, configDir, written: config, name, description: config.description ?? null,
-    foundation: abs(config.foundation),
+    foundation: abs(typeof config.foundation === 'string' ? config.foundation : config.foundation.checkpoint),
+    foundationImport: typeof config.foundation === 'string' ? {} : foundationImportOptions(config.foundation),
     target: { train: train!, test, validation, testFraction: config.target.testFraction ?? DEFAULT_TEST_FRACTION },
     classMap: config.classMap ?? null,
     children, existingChildren, probes,
@@ -138,5 +140,16 @@ function toRecipeOverrides(r: RecipeConfig): Parameters<typeof resolveRecipe>[0]
   return {
     ...rest,
     ...(augment === undefined ? {} : { augment: augment === null ? null : { randomCropPadding: augment.randomCropPadding ?? 0, horizontalFlip: augment.horizontalFlip ?? false } }),
+  };
+}
+
+/** The importer's options from the config's foundation object (schema-checked already). */
+function foundationImportOptions(f: FoundationCheckpointConfig): ImportOptions {
+  const n = f.normalization;
+  return {
+    ...(f.inputShape ? { inputShape: f.inputShape } : {}),
+    ...(n === undefined ? {} : { normalization: typeof n === 'string' ? n : { scale: n.scale ?? 1 / 255, mean: n.mean, std: n.std } }),
+    ...(f.channelOrder ? { channelOrder: f.channelOrder } : {}),
+    ...(f.classNames ? { classNames: f.classNames } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { ImportOptions } from '../../engine/import/import-checkpoint';
 import type { DataSelection, DataSpec } from '../../engine/data/spec';
 import type { BatchNormPolicy, FreezeSpec } from '../../engine/model/meta';
 import type { Recipe } from '../../engine/train/recipe';
@@ -44,7 +45,10 @@ export interface ResolvedAuditConfig {
   written: AuditConfig;
   name: string;
   description: string | null;
+  /** Absolute path of the foundation checkpoint. */
   foundation: string;
+  /** How to import a foreign foundation checkpoint (empty for model.json). */
+  foundationImport: ImportOptions;
   target: {
     train: ResolvedDataRef;
     test: ResolvedDataRef | null;

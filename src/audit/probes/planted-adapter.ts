@@ -2,7 +2,7 @@ import type { Dataset } from '../../engine/data/dataset';
 import { openDataset } from '../../engine/data/open-dataset';
 import { parseDataSpec } from '../../engine/data/spec';
 import { analyzeBlocks } from '../../engine/model/blocks';
-import { loadModel } from '../../engine/model/load';
+import { openModel } from '../../engine/import/open-model';
 import type { FreezeSpec, LoadedModel } from '../../engine/model/meta';
 import { modelHash } from '../../engine/model/model-hash';
 import { resolveModelJsonPath } from '../../engine/model/model-json';
@@ -67,7 +67,7 @@ export async function preparePlantedBias(raw: Record<string, unknown>, inputs: A
   if (section.sources) {
     for (const id of SOURCE_IDS) {
       try {
-        const loaded = await loadModel(section.sources[id]);
+        const { imported: _imported, ...loaded } = await openModel(section.sources[id]);
         const blocks = analyzeBlocks(loaded.model, loaded.meta).blocks.length;
         const foundationBlocks = analyzeBlocks(inputs.foundation.loaded.model, inputs.foundation.loaded.meta).blocks.length;
         if (blocks !== foundationBlocks) problems.add(`${where}.sources.${id}`, `has ${blocks} blocks, the foundation ${foundationBlocks}: the sources must share the foundation's architecture`);

@@ -2,7 +2,8 @@ import type { Dataset } from '../../engine/data/dataset';
 import { openDataset } from '../../engine/data/open-dataset';
 import { analyzeBlocks } from '../../engine/model/blocks';
 import { resolveFreezeDepth } from '../../engine/model/child';
-import { loadModel } from '../../engine/model/load';
+import { openModel } from '../../engine/import/open-model';
+import { join } from 'node:path';
 import type { LoadedModel } from '../../engine/model/meta';
 import { modelHash } from '../../engine/model/model-hash';
 import { resolveModelJsonPath } from '../../engine/model/model-json';
@@ -56,8 +57,12 @@ export async function openAuditInputs(
 
   let foundation: SourceModel | null = null;
   try {
-    const loaded = await loadModel(config.foundation);
-    foundation = { id: 'foundation', loaded, hash: modelHash(loaded.model), checkpoint: await resolveModelJsonPath(config.foundation) };
+    // A foreign checkpoint (.pt, .safetensors, .onnx) is imported once into the engine's format and cached.
+    const opened = await openModel(config.foundation, { importOptions: config.foundationImport });
+    const { imported, ...loaded } = opened;
+    if (imported) log(`${imported.fromCache ? 'using the cached import of' : 'imported'} ${config.foundation} (${imported.report.format} ${imported.report.architecture}, input ${imported.report.inputShape.join('x')}, normalisation ${imported.report.normalizationSource})`);
+    const checkpoint = imported ? join(imported.dir, 'model.json') : await resolveModelJsonPath(config.foundation);
+    foundation = { id: 'foundation', loaded, hash: modelHash(loaded.model), checkpoint };
   } catch (e) {
     problems.add('foundation', e instanceof Error ? e.message : String(e));
   }
@@ -111,7 +116,7 @@ export async function openAuditInputs(
   const existing: LoadedExistingModel[] = [];
   for (const m of config.existingChildren) {
     try {
-      const loaded = await loadModel(m.checkpoint);
+      const { imported, ...loaded } = await openModel(m.checkpoint);
       const lineage = loaded.meta.lineage;
       const freezeDepth = m.role === 'scratch' ? null : (m.freezeDepth ?? lineage?.freezeDepth ?? 0);
       const seed = m.seed ?? lineage?.seed ?? null;
@@ -123,7 +128,7 @@ export async function openAuditInputs(
       }
       const id = m.id ?? (m.role === 'scratch' ? `scratch-existing-s${seed ?? 'x'}` : `child-existing-k${freezeDepth}-s${seed ?? 'x'}`);
       const label = m.label ?? `${m.role === 'scratch' ? 'scratch' : `child K=${freezeDepth}`}${seed !== null ? ` seed ${seed}` : ''} (existing)`;
-      existing.push({ where: m.where, id, role: m.role, label, loaded, hash: modelHash(loaded.model), freezeDepth, seed, checkpoint: await resolveModelJsonPath(m.checkpoint) });
+      existing.push({ where: m.where, id, role: m.role, label, loaded, hash: modelHash(loaded.model), freezeDepth, seed, checkpoint: imported ? join(imported.dir, 'model.json') : await resolveModelJsonPath(m.checkpoint) });
     } catch (e) {
       problems.add(`${m.where}.checkpoint`, e instanceof Error ? e.message : String(e));
     }
