@@ -1,5 +1,6 @@
 // The `bias-audit` command line. Exit codes: 0 ok, 1 failure (an AuditError names the file and the problem),
 // 2 bad usage. `--json` prints exactly one JSON object on stdout; everything else goes to stderr.
+import { toolInfo } from '../audit/run-folder/tool-version';
 import { AuditError, CancelledError, UsageError } from '../engine/util/errors';
 import { parseArgs } from './args';
 import type { CliContext, Command } from './command';
@@ -38,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
-    process.stdout.write(`${require('../../package.json').version as string}\n`);
+    process.stdout.write(`${toolInfo().version}\n`);
     return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
