@@ -1,0 +1,261 @@
+// Batch normalisation over the last (channel) axis: the forward pass, and the whole tfjs FusedBatchNorm
+// gradient (x, mean, variance, scale, offset) in a single read of x and dy, where tfjs composes it from
+// about ten full-size element-wise ops.
+#include "batchnorm.h"
+
+#include <cmath>
+#include <vector>
+
+#include "channel_groups.h"
+#include "napi_args.h"
+#include "parallel.h"
+
+namespace native {
+namespace {
+
+/** A per-channel parameter of length 1 (broadcast) or `channels`; absent gives `fallback`. */
+struct ChannelParam {
+  const float* data;
+  bool scalar;
+  float fallback;
+  float at(int64_t c) const { return data == nullptr ? fallback : data[scalar ? 0 : c]; }
+};
+
+ChannelParam channelParam(const FloatView& view, int64_t channels, float fallback, const char* name) {
+  if (view.data != nullptr && view.length != 1 && view.length != static_cast<size_t>(channels)) {
+    throw std::invalid_argument(std::string("batchNorm: ") + name + " must have 1 or C elements");
+  }
+  return {view.data, view.length == 1, fallback};
+}
+
+napi_value Forward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto args = callArgs(env, info, 8);
+    FloatView x = floats(env, args[0], "x");
+    FloatView mean = floats(env, args[1], "mean");
+    FloatView variance = floats(env, args[2], "variance");
+    FloatView offset = floats(env, args[3], "offset", true);
+    FloatView scale = floats(env, args[4], "scale", true);
+    FloatView y = floats(env, args[5], "y");
+    const int64_t channels = static_cast<int64_t>(number(env, args[6], "channels"));
+    const float epsilon = static_cast<float>(number(env, args[7], "epsilon"));
+    requireLength(y, x.length, "y");
+    if (channels <= 0 || x.length % channels != 0) throw std::invalid_argument("batchNorm: bad channel count");
+    const ChannelParam meanP = channelParam(mean, channels, 0.f, "mean");
+    const ChannelParam varP = channelParam(variance, channels, 1.f, "variance");
+    const ChannelParam offsetP = channelParam(offset, channels, 0.f, "offset");
+    const ChannelParam scaleP = channelParam(scale, channels, 1.f, "scale");
+    std::vector<float> multiplier(channels), shift(channels), add(channels);
+    for (int64_t c = 0; c < channels; ++c) {
+      multiplier[c] = scaleP.at(c) / std::sqrt(varP.at(c) + epsilon);
+      shift[c] = meanP.at(c);
+      add[c] = offsetP.at(c);
+    }
+    const ChannelGroups groups(channels, static_cast<int64_t>(x.length) / channels);
+    const auto runMultiplier = groups.expand(multiplier), runShift = groups.expand(shift), runAdd = groups.expand(add);
+    parallelChunks(groups.groups, static_cast<int64_t>(x.length), [&](int64_t begin, int64_t end) {
+      for (int64_t g = begin; g < end; ++g) {
+        const int64_t offset = groups.firstRow(g) * channels, length = groups.length(g);
+        const float* in = x.data + offset;
+        float* out = y.data + offset;
+        for (int64_t i = 0; i < length; ++i) out[i] = runAdd[i] + (in[i] - runShift[i]) * runMultiplier[i];
+      }
+    });
+    return undefinedValue(env);
+  });
+}
+
+napi_value Backward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto args = callArgs(env, info, 11);
+    FloatView x = floats(env, args[0], "x");
+    FloatView mean = floats(env, args[1], "mean");
+    FloatView variance = floats(env, args[2], "variance");
+    FloatView scale = floats(env, args[3], "scale", true);
+    FloatView dy = floats(env, args[4], "dy");
+    FloatView dx = floats(env, args[5], "dx");
+    FloatView dMean = floats(env, args[6], "dMean");
+    FloatView dVariance = floats(env, args[7], "dVariance");
+    FloatView dScale = floats(env, args[8], "dScale");
+    FloatView dOffset = floats(env, args[9], "dOffset");
+    const float epsilon = static_cast<float>(number(env, args[10], "epsilon"));
+    const int64_t channels = static_cast<int64_t>(mean.length);
+    if (channels <= 0 || x.length % channels != 0) throw std::invalid_argument("batchNorm: bad channel count");
+    requireLength(variance, channels, "variance");
+    if (scale.data != nullptr) requireLength(scale, channels, "scale");
+    requireLength(dy, x.length, "dy");
+    requireLength(dx, x.length, "dx");
+    for (const FloatView* v : {&dMean, &dVariance, &dScale, &dOffset}) requireLength(*v, channels, "gradient");
+
+    std::vector<float> rsqrt(channels), dxScale(channels);
+    for (int64_t c = 0; c < channels; ++c) {
+      rsqrt[c] = 1.f / std::sqrt(variance.data[c] + epsilon);
+      dxScale[c] = rsqrt[c] * (scale.data == nullptr ? 1.f : scale.data[c]);
+    }
+    std::vector<float> meanCopy(mean.data, mean.data + channels);
+    const ChannelGroups groups(channels, static_cast<int64_t>(x.length) / channels);
+    const auto runScale = groups.expand(dxScale), runMean = groups.expand(meanCopy);
+    const int64_t run = groups.runLength();
+    const int threads = omp_get_max_threads();
+    // Per-thread partial sums in double, combined in thread order: deterministic for a given thread count.
+    std::vector<double> sumDy(static_cast<size_t>(threads) * run, 0.0);
+    std::vector<double> sumDyCentered(static_cast<size_t>(threads) * run, 0.0);
+    parallelChunks(groups.groups, static_cast<int64_t>(x.length), [&](int64_t begin, int64_t end) {
+      const int id = omp_get_thread_num();
+      double* partDy = sumDy.data() + static_cast<size_t>(id) * run;
+      double* partCentered = sumDyCentered.data() + static_cast<size_t>(id) * run;
+      for (int64_t g = begin; g < end; ++g) {
+        const int64_t offset = groups.firstRow(g) * channels, length = groups.length(g);
+        const float* in = x.data + offset;
+        const float* grad = dy.data + offset;
+        float* out = dx.data + offset;
+        for (int64_t i = 0; i < length; ++i) {
+          const float gi = grad[i];
+          out[i] = gi * runScale[i];
+          partDy[i] += gi;
+          partCentered[i] += static_cast<double>(gi) * (in[i] - runMean[i]);
+        }
+      }
+    });
+    std::vector<double> totalDy(channels, 0.0), totalCentered(channels, 0.0);
+    for (int t = 0; t < threads; ++t) {
+      groups.foldInto(sumDy.data() + static_cast<size_t>(t) * run, totalDy);
+      groups.foldInto(sumDyCentered.data() + static_cast<size_t>(t) * run, totalCentered);
+    }
+    for (int64_t c = 0; c < channels; ++c) {
+      const double s = scale.data == nullptr ? 1.0 : scale.data[c];
+      const double r = rsqrt[c];
+      dMean.data[c] = static_cast<float>(-r * s * totalDy[c]);
+      dVariance.data[c] = static_cast<float>(-0.5 * r * r * r * s * totalCentered[c]);
+      dScale.data[c] = static_cast<float>(r * totalCentered[c]);
+      dOffset.data[c] = static_cast<float>(totalDy[c]);
+    }
+    return undefinedValue(env);
+  });
+}
+
+/** Parses [outer, reduced, inner]: x is viewed as that, statistics are [outer, inner]. */
+void momentsDims(napi_env env, napi_value value, int64_t& outer, int64_t& reduced, int64_t& inner) {
+  const auto dims = integers(env, value, "dims");
+  if (dims.size() != 3 || dims[1] < 1) throw std::invalid_argument("moments: dims must be [outer, reduced, inner]");
+  outer = dims[0], reduced = dims[1], inner = dims[2];
+}
+
+/**
+ * Mean and (biased) variance over the middle axis of x viewed as [outer, reduced, inner]: tf.moments in one
+ * call, two reads of x (mean, then squared deviations from it, in double), instead of four tfjs ops.
+ */
+napi_value MomentsForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto args = callArgs(env, info, 4);
+    FloatView x = floats(env, args[0], "x");
+    FloatView mean = floats(env, args[1], "mean");
+    FloatView variance = floats(env, args[2], "variance");
+    int64_t outer, reduced, inner;
+    momentsDims(env, args[3], outer, reduced, inner);
+    requireLength(x, static_cast<size_t>(outer * reduced * inner), "x");
+    requireLength(mean, static_cast<size_t>(outer * inner), "mean");
+    requireLength(variance, static_cast<size_t>(outer * inner), "variance");
+    const int threads = omp_get_max_threads();
+    const ChannelGroups groups(inner, reduced);
+    const int64_t run = groups.runLength();
+    std::vector<double> partial(static_cast<size_t>(threads) * run);
+    std::vector<double> totals(inner);
+    for (int64_t o = 0; o < outer; ++o) {
+      const float* base = x.data + o * reduced * inner;
+      std::vector<float> sliceMean(inner, 0.f);
+      // Pass 1: sums. Pass 2: squared deviations from the float32 mean (what tfjs subtracts).
+      for (int pass = 0; pass < 2; ++pass) {
+        const auto runMean = groups.expand(sliceMean);
+        std::fill(partial.begin(), partial.end(), 0.0);
+        parallelChunks(groups.groups, reduced * inner, [&](int64_t begin, int64_t end) {
+          double* acc = partial.data() + static_cast<size_t>(omp_get_thread_num()) * run;
+          for (int64_t g = begin; g < end; ++g) {
+            const float* values = base + groups.firstRow(g) * inner;
+            const int64_t length = groups.length(g);
+            if (pass == 0) {
+              for (int64_t i = 0; i < length; ++i) acc[i] += values[i];
+            } else {
+              for (int64_t i = 0; i < length; ++i) {
+                const double d = static_cast<double>(values[i] - runMean[i]);
+                acc[i] += d * d;
+              }
+            }
+          }
+        });
+        std::fill(totals.begin(), totals.end(), 0.0);
+        for (int t = 0; t < threads; ++t) groups.foldInto(partial.data() + static_cast<size_t>(t) * run, totals);
+        float* target = (pass == 0 ? mean.data : variance.data) + o * inner;
+        for (int64_t i = 0; i < inner; ++i) target[i] = static_cast<float>(totals[i] / static_cast<double>(reduced));
+        if (pass == 0) std::copy(target, target + inner, sliceMean.begin());
+      }
+    }
+    return undefinedValue(env);
+  });
+}
+
+/** dx = dMean / n + dVariance * 2 (x - mean) / n, broadcast over the reduced axis; either gradient may be null. */
+napi_value MomentsBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto args = callArgs(env, info, 6);
+    FloatView x = floats(env, args[0], "x");
+    FloatView mean = floats(env, args[1], "mean");
+    FloatView dMean = floats(env, args[2], "dMean", true);
+    FloatView dVariance = floats(env, args[3], "dVariance", true);
+    FloatView dx = floats(env, args[4], "dx");
+    int64_t outer, reduced, inner;
+    momentsDims(env, args[5], outer, reduced, inner);
+    const size_t statistics = static_cast<size_t>(outer * inner);
+    requireLength(x, static_cast<size_t>(outer * reduced * inner), "x");
+    requireLength(dx, x.length, "dx");
+    requireLength(mean, statistics, "mean");
+    if (dMean.data != nullptr) requireLength(dMean, statistics, "dMean");
+    if (dVariance.data != nullptr) requireLength(dVariance, statistics, "dVariance");
+    const float n = static_cast<float>(reduced);
+    std::vector<float> meanTerm(statistics, 0.f), varianceTerm(statistics, 0.f);
+    for (size_t i = 0; i < statistics; ++i) {
+      if (dMean.data != nullptr) meanTerm[i] = dMean.data[i] / n;
+      if (dVariance.data != nullptr) varianceTerm[i] = dVariance.data[i] * 2.f / n;
+    }
+    const ChannelGroups groups(inner, reduced);
+    const int64_t run = groups.runLength();
+    // Per-slice coefficients repeated to one run: [outer][run].
+    std::vector<float> runMean(static_cast<size_t>(outer) * run), runA(runMean.size()), runV(runMean.size());
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t i = 0; i < run; ++i) {
+        const size_t at = static_cast<size_t>(o * inner + i % inner);
+        runMean[o * run + i] = mean.data[at];
+        runA[o * run + i] = meanTerm[at];
+        runV[o * run + i] = varianceTerm[at];
+      }
+    }
+    const int64_t tasks = outer * groups.groups;
+    parallelChunks(tasks, static_cast<int64_t>(x.length), [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; ++t) {
+        const int64_t o = t / groups.groups, g = t % groups.groups;
+        const int64_t offset = (o * reduced + groups.firstRow(g)) * inner, length = groups.length(g);
+        const float* in = x.data + offset;
+        float* out = dx.data + offset;
+        const float* m = runMean.data() + o * run;
+        const float* a = runA.data() + o * run;
+        const float* v = runV.data() + o * run;
+        for (int64_t i = 0; i < length; ++i) out[i] = a[i] + v[i] * (in[i] - m[i]);
+      }
+    });
+    return undefinedValue(env);
+  });
+}
+
+}  // namespace
+
+void registerBatchNorm(napi_env env, napi_value exports) {
+  const napi_property_descriptor properties[] = {
+      {"batchNormForward", nullptr, Forward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"batchNormBackward", nullptr, Backward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"momentsForward", nullptr, MomentsForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"momentsBackward", nullptr, MomentsBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  check(env, napi_define_properties(env, exports, 4, properties), "define_properties");
+}
+
+}  // namespace native

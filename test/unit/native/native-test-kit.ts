@@ -1,0 +1,152 @@
+// Shared helpers of the native backend tests: load the backend (failing the test with the loader's reason
+// when the addon is missing: CI installs oneDNN, so a missing addon is a failure, not a skip), run one
+// computation on `cpu` and on `native` from the same seeded inputs, and compare.
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { strict as assert } from 'node:assert';
+import { loadNativeBackend } from '../../../src/engine/backend/native';
+import type { NativeAddon } from '../../../src/engine/backend/native-addon';
+import type { NativeBackend } from '../../../src/engine/backend/native-backend';
+import { Random } from '../../../src/engine/util/random';
+
+/** Loads the native backend; throws (failing the calling hook) with the loader's reason when it cannot. */
+export async function requireNativeBackend(): Promise<void> {
+  const load = await loadNativeBackend();
+  if (!load.ok) throw new Error(`native backend unavailable: ${load.reason}`);
+}
+
+/**
+ * In a describe block: loads the native backend before its tests (failing them with the reason when it
+ * cannot) and gives back the backend that was active before, so later test files run where they expect.
+ */
+export function useNativeBackendInSuite(): void {
+  let previous: string | undefined;
+  before(async () => {
+    previous = tf.getBackend();
+    await requireNativeBackend();
+  });
+  after(async () => {
+    if (previous !== undefined) await tf.setBackend(previous);
+  });
+}
+
+/** Seeded normal values, scaled. */
+export function randomValues(shape: number[], seed: number, scale = 1): Float32Array {
+  const random = new Random(seed);
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < values.length; i++) values[i] = random.normal() * scale;
+  return values;
+}
+
+/** Input data for one comparison: made into tensors on each backend in turn. */
+export interface InputSpec {
+  shape: number[];
+  values: Float32Array;
+}
+
+export function input(shape: number[], seed: number, scale = 1): InputSpec {
+  return { shape, values: randomValues(shape, seed, scale) };
+}
+
+/** Runs `compute` on `backend` with fresh tensors of `inputs`; returns its outputs' values; asserts no leak. */
+export async function runOn(
+  backend: 'cpu' | 'native',
+  inputs: InputSpec[],
+  compute: (...tensors: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
+): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const before = tf.memory().numTensors;
+  const values = tf.tidy(() => {
+    const tensors = inputs.map((spec) => tf.tensor(spec.values, spec.shape));
+    const out = compute(...tensors);
+    return (Array.isArray(out) ? out : [out]).map((t) => Float32Array.from(t.dataSync()));
+  });
+  assert.equal(tf.memory().numTensors, before, `tensor leak on ${backend}`);
+  return values;
+}
+
+/** Largest |actual - expected| relative to the largest |expected| (scale-aware, robust near zeros). */
+export function relativeError(actual: Float32Array, expected: Float32Array): number {
+  assert.equal(actual.length, expected.length, 'output sizes differ');
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    if (Number.isNaN(actual[i]) !== Number.isNaN(expected[i])) return Infinity;
+    if (Number.isNaN(expected[i])) continue;
+    if (!Number.isFinite(expected[i]) || !Number.isFinite(actual[i])) {
+      if (actual[i] !== expected[i]) return Infinity;
+      continue;
+    }
+    worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return scale === 0 ? worst : worst / scale;
+}
+
+export interface CompareOptions {
+  /** Largest accepted relative error (see relativeError). Default 1e-5. */
+  tolerance?: number;
+  /**
+   * Addon functions that must have run on the native side, proving the native kernel (not the inherited cpu
+   * kernel) computed the result. Default: at least one addon call of any kind.
+   */
+  natively?: string[];
+}
+
+/** Runs `compute` on cpu and native and asserts every output agrees within the tolerance (relative, see above). */
+export async function expectSameOnBothBackends(
+  label: string,
+  inputs: InputSpec[],
+  compute: (...tensors: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
+  options: CompareOptions = {},
+): Promise<void> {
+  const tolerance = options.tolerance ?? 1e-5;
+  const expected = await runOn('cpu', inputs, compute);
+  await tf.setBackend('native');
+  const spy = spyOnAddon();
+  let actual: Float32Array[];
+  try {
+    actual = await runOn('native', inputs, compute);
+  } finally {
+    spy.restore();
+  }
+  if (options.natively === undefined) {
+    assert.ok(spy.calls.size > 0, `${label}: no native kernel ran`);
+  } else {
+    for (const name of options.natively) assert.ok(spy.calls.has(name), `${label}: native ${name} did not run (calls: ${[...spy.calls.keys()].join(', ')})`);
+  }
+  assert.equal(actual.length, expected.length, `${label}: output count`);
+  for (let i = 0; i < expected.length; i++) {
+    const error = relativeError(actual[i], expected[i]);
+    assert.ok(error <= tolerance, `${label}: output ${i} differs from cpu by ${error.toExponential(2)} (> ${tolerance})`);
+  }
+}
+
+/** Counts the addon functions called while the spy is installed on the active native backend. */
+export function spyOnAddon(): { calls: Map<string, number>; restore: () => void } {
+  const backend = tf.backend() as NativeBackend;
+  const original = backend.addon;
+  const calls = new Map<string, number>();
+  // A wrapper object rather than a Proxy: the addon's properties are read-only, which a Proxy must honour.
+  const spy: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(original)) {
+    spy[name] = typeof value !== 'function' ? value : (...args: unknown[]) => {
+      calls.set(name, (calls.get(name) ?? 0) + 1);
+      return (value as (...a: unknown[]) => unknown).apply(original, args);
+    };
+  }
+  (backend as { addon: NativeAddon }).addon = spy as unknown as NativeAddon;
+  return { calls, restore: () => { (backend as { addon: NativeAddon }).addon = original; } };
+}
+
+/** Runs `compute` on native with the addon spied and returns which addon functions it called. */
+export async function addonCallsOf(inputs: InputSpec[], compute: (...tensors: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): Promise<Map<string, number>> {
+  await tf.setBackend('native');
+  const spy = spyOnAddon();
+  try {
+    await runOn('native', inputs, compute);
+  } finally {
+    spy.restore();
+  }
+  return spy.calls;
+}
