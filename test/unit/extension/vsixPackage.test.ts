@@ -34,6 +34,12 @@ describe('vsce package', function () {
     assert.ok(entries.some((e) => /^extension\/dist\/[^/]+\.wasm$/.test(e)), 'no wasm binary in dist/');
   });
 
+  it('contains the native backend addon, which the bundles find above dist/', () => {
+    assert.ok(existsSync(join(ROOT, 'native/build/Release/bias_audit_native.node')), 'the native addon is not built here: npm run build:native (needs libdnnl-dev)');
+    assert.ok(entries.includes('extension/native/build/Release/bias_audit_native.node'), 'the native addon is missing from the .vsix');
+    assert.ok(!entries.some((e) => e.startsWith('extension/native/') && !e.endsWith('.node')), 'only the addon itself, not its sources or objects');
+  });
+
   it('contains no sources, tests, source maps or build outputs', () => {
     const leaked = entries.filter((e) => /^extension\/(src|test|webview|out|scripts|samples|\.harness|test-output)\//.test(e) || (/\.ts$/.test(e) && !e.startsWith('extension/node_modules/')) || /\.map$/.test(e) || e.startsWith('extension/node_modules/@tensorflow/'));
     assert.deepEqual(leaked, []);
