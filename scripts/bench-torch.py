@@ -68,14 +68,16 @@ def build(name, classes):
     raise SystemExit(f'unknown model {name}')
 
 
-def timed(step, warmup, min_steps, max_steps, min_seconds):
+def timed(step, warmup, min_steps, max_steps, min_seconds, sync=lambda: None):
     for _ in range(warmup):
         step()
+    sync()
     times, started = [], time.perf_counter()
     cpu_before = cpu_seconds()
     while len(times) < max_steps and (len(times) < min_steps or time.perf_counter() - started < min_seconds):
         t0 = time.perf_counter()
         step()
+        sync()
         times.append((time.perf_counter() - t0) * 1000)
     cpu_ms = (cpu_seconds() - cpu_before) * 1000 / len(times)
     return statistics.median(times), len(times), cpu_ms
@@ -86,15 +88,16 @@ def cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
-def workload(model, work, batch, size, classes, channels_last):
+def workload(model, work, batch, size, classes, channels_last, device='cpu'):
     torch.manual_seed(1)
-    x = torch.randn(batch, 3, size, size)
+    model = model.to(device)
+    x = torch.randn(batch, 3, size, size, device=device)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
     if work == 'train':
         model.train()
-        labels = torch.randint(0, classes, (batch,))
+        labels = torch.randint(0, classes, (batch,), device=device)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 
         def step():
@@ -132,7 +135,9 @@ def main():
     parser.add_argument('--min-seconds', type=float, default=3.0)
     parser.add_argument('--memory-format', choices=['contiguous', 'channels_last', 'best'], default='best',
                         help="'best' times both and keeps the faster, so the reference is PyTorch at its best")
+    parser.add_argument('--device', default='cpu', help="'cpu' (the reference of the CPU backends) or 'cuda' (context for webgpu)")
     args = parser.parse_args()
+    sync = torch.cuda.synchronize if args.device.startswith('cuda') else (lambda: None)
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     formats = ['contiguous', 'channels_last'] if args.memory_format == 'best' else [args.memory_format]
@@ -142,14 +147,14 @@ def main():
             batch = args.gradient_batch if work == 'input-gradient' else args.batch
             best = None
             for fmt in formats:
-                step = workload(build(name, args.classes), work, batch, args.size, args.classes, fmt == 'channels_last')
-                ms, steps, cpu_ms = timed(step, args.warmup, args.min_steps, args.max_steps, args.min_seconds)
+                step = workload(build(name, args.classes), work, batch, args.size, args.classes, fmt == 'channels_last', args.device)
+                ms, steps, cpu_ms = timed(step, args.warmup, args.min_steps, args.max_steps, args.min_seconds, sync)
                 if best is None or ms < best[0]:
                     best = (ms, steps, fmt, cpu_ms)
             rows.append({'model': name, 'work': work, 'batchSize': batch, 'msPerStep': best[0], 'steps': best[1], 'memoryFormat': best[2],
                          'cpuMsPerStep': best[3]})
             print(f'torch {name} {work}: {best[0]:.1f} ms ({best[2]})', file=sys.stderr)
-    json.dump({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'rows': rows}, sys.stdout)
+    json.dump({'torch': torch.__version__ + ('' if args.device == 'cpu' else f' on {args.device}'), 'threads': torch.get_num_threads(), 'rows': rows}, sys.stdout)
     sys.stdout.write('\n')
 
 

@@ -12,7 +12,7 @@ type Section = (typeof SECTIONS)[number];
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure training, inference and input-gradient speed (and PyTorch on the same machine), kernels, a demo audit',
-  usage: `bias-audit bench [--only models,kernels,audit] [--backends native,wasm] [--models small_resnet,resnet18] [--quick] [--no-torch] [--threads N] [--json]
+  usage: `bias-audit bench [--only models,kernels,audit] [--backends native,wasm,cpu,webgpu] [--models small_resnet,resnet18] [--quick] [--no-torch] [--threads N] [--json]
 
 Sections (all by default):
   models    images/s for training and inference and steps/s for input gradients (batch 16) on the small
@@ -28,7 +28,7 @@ Timings are wall-clock on a machine others may share: each row records the 1-min
     const unknown = only.filter((s) => !SECTIONS.includes(s));
     if (unknown.length > 0) throw new UsageError(`${c}: --only takes ${SECTIONS.join(', ')}; got ${unknown.join(', ')}`);
     const backends = (stringOption(args, 'backends', c, 'native,wasm') ?? '').split(',') as BenchBackend[];
-    for (const b of backends) if (!['native', 'wasm', 'cpu'].includes(b)) throw new UsageError(`${c}: --backends takes native, wasm, cpu; got ${b}`);
+    for (const b of backends) if (!['native', 'wasm', 'cpu', 'webgpu'].includes(b)) throw new UsageError(`${c}: --backends takes native, wasm, cpu, webgpu; got ${b}`);
     const models = (stringOption(args, 'models', c, 'small_resnet,resnet18') ?? '').split(',') as BenchModel[];
     for (const m of models) if (!['small_resnet', 'resnet18'].includes(m)) throw new UsageError(`${c}: --models takes small_resnet, resnet18; got ${m}`);
     const threads = args.options.has('threads') ? intOption(args, 'threads', c, undefined, 1) : undefined;
@@ -50,7 +50,8 @@ Timings are wall-clock on a machine others may share: each row records the 1-min
     }
     if (only.includes('audit')) {
       ctx.log(`== demo audit${quick ? ' (quick)' : ''} ==`);
-      const backend = parseBackendChoice(backends.includes('native') ? 'auto' : backends[0]);
+      // webgpu is for timing only (not an audit backend): an audit asked to run there runs on auto.
+      const backend = parseBackendChoice(backends.includes('native') || backends[0] === 'webgpu' ? 'auto' : backends[0]);
       await initBackend({ backend, ...(threads ? { threads } : {}), log: ctx.log });
       const audit = await benchDemoAudit({ quick, log: ctx.log });
       report.audit = audit;

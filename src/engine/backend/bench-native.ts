@@ -13,11 +13,12 @@ import { inputGradient } from '../gradients';
 import { buildResNet18 } from '../model/builders/resnet';
 import { buildSmallResNet } from '../model/builders/small-resnet';
 import { DEFAULT_SPIN_COUNT } from './native-addon';
-import { initBackend } from './select';
+import { type BackendInfo, initBackend } from './select';
+import { loadWebgpuBackend } from './webgpu-backend';
 
 export type BenchModel = 'small_resnet' | 'resnet18';
 export type BenchWork = 'train' | 'infer' | 'input-gradient';
-export type BenchBackend = 'native' | 'wasm' | 'cpu';
+export type BenchBackend = 'native' | 'wasm' | 'cpu' | 'webgpu';
 
 export interface NativeBenchOptions {
   /** tfjs backends to time; default native and wasm. */
@@ -79,27 +80,35 @@ function buildModel(model: BenchModel): tfl.LayersModel {
 }
 
 /** Returns one step of `work` and a disposer for what the steps share. */
-function makeStep(model: tfl.LayersModel, work: BenchWork, batch: number): { step: () => void; dispose: () => void } {
+// Steps read their result with `await data()`: the webgpu backend cannot read synchronously in Node.
+function makeStep(model: tfl.LayersModel, work: BenchWork, batch: number): { step: () => Promise<void>; dispose: () => void } {
   const x = tf.randomNormal([batch, ...IMAGE_SHAPE], 0, 1, 'float32', 1) as tf.Tensor4D;
   if (work === 'train') {
     const labels = tf.oneHot(tf.randomUniform([batch], 0, CLASSES, 'int32', 2) as tf.Tensor1D, CLASSES);
     const optimizer = tf.train.momentum(0.01, 0.9);
     return {
-      step: () => {
+      step: async () => {
         const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
-        loss?.dataSync();
+        await loss?.data();
         loss?.dispose();
       },
       dispose: () => { tf.dispose([x, labels]); optimizer.dispose(); },
     };
   }
   if (work === 'infer') {
-    return { step: () => tf.tidy(() => { (model.apply(x, { training: false }) as tf.Tensor).dataSync(); }), dispose: () => x.dispose() };
+    return {
+      step: async () => {
+        const logits = tf.tidy(() => model.apply(x, { training: false }) as tf.Tensor);
+        await logits.data();
+        logits.dispose();
+      },
+      dispose: () => x.dispose(),
+    };
   }
   return {
-    step: () => {
+    step: async () => {
       const { gradient, scores } = inputGradient(model, x, 3, { score: 'logit' });
-      gradient.dataSync();
+      await gradient.data();
       tf.dispose([gradient, scores]);
     },
     dispose: () => x.dispose(),
@@ -112,14 +121,14 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-function timeSteps(step: () => void, minSeconds: number, minSteps: number, maxSteps: number): { ms: number; cpuMs: number; steps: number } {
-  for (let i = 0; i < 2; i++) step(); // warm-up: primitive creation, JIT, first allocations
+async function timeSteps(step: () => Promise<void>, minSeconds: number, minSteps: number, maxSteps: number): Promise<{ ms: number; cpuMs: number; steps: number }> {
+  for (let i = 0; i < 2; i++) await step(); // warm-up: primitive creation, shader compilation, JIT, first allocations
   const times: number[] = [];
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   while (times.length < maxSteps && (times.length < minSteps || performance.now() - started < minSeconds * 1000)) {
     const t0 = performance.now();
-    step();
+    await step();
     times.push(performance.now() - t0);
   }
   const cpu = process.cpuUsage(cpuBefore);
@@ -188,8 +197,21 @@ async function runTorch(options: BenchSettings, log: (line: string) => void): Pr
 
 type BenchSettings = Required<Omit<NativeBenchOptions, 'log' | 'backends'>>;
 
+/** Starts a backend to time; webgpu is not a user-selectable backend (see webgpu-backend.ts), so it starts here. */
+async function startBenchBackend(backend: BenchBackend, threads: number, log: (line: string) => void): Promise<BackendInfo | undefined> {
+  if (backend !== 'webgpu') return initBackend({ backend, threads, log });
+  const outcome = await loadWebgpuBackend();
+  if (!outcome.ok) {
+    log(`bench: webgpu skipped: ${outcome.reason}`);
+    return undefined;
+  }
+  log(`backend: ${outcome.detail}`);
+  return { name: 'webgpu', threads: outcome.threads, simd: false, detail: outcome.detail };
+}
+
 async function measureBackend(backend: BenchBackend, settings: BenchSettings, log: (line: string) => void): Promise<NativeBenchRow[]> {
-  const info = await initBackend({ backend, threads: settings.threads, log });
+  const info = await startBenchBackend(backend, settings.threads, log);
+  if (info === undefined) return [];
   const rows: NativeBenchRow[] = [];
   for (const modelName of settings.models) {
     const model = buildModel(modelName);
@@ -198,7 +220,7 @@ async function measureBackend(backend: BenchBackend, settings: BenchSettings, lo
         const batch = work === 'input-gradient' ? settings.gradientBatchSize : settings.batchSize;
         const { step, dispose } = makeStep(model, work, batch);
         try {
-          const { ms, cpuMs, steps } = timeSteps(step, settings.minSeconds, settings.minSteps, settings.maxSteps);
+          const { ms, cpuMs, steps } = await timeSteps(step, settings.minSeconds, settings.minSteps, settings.maxSteps);
           rows.push({
             model: modelName, work, backend: info.name, batchSize: batch, msPerStep: ms, cpuMsPerStep: cpuMs, imagesPerSecond: (batch * 1000) / ms,
             stepsPerSecond: 1000 / ms, steps, detail: info.detail, loadAverage: os.loadavg()[0],
@@ -293,14 +315,14 @@ async function main(argv: string[]): Promise<void> {
   };
   if (argv.includes('--help')) {
     process.stdout.write('usage: bench-native [--models small_resnet,resnet18] [--works train,infer,input-gradient] ' +
-      '[--backends native,wasm,cpu] [--threads N] [--batch 32] [--gradient-batch 16] [--min-seconds 3] [--rounds 2] [--no-torch] [--json]\n');
+      '[--backends native,wasm,cpu,webgpu] [--threads N] [--batch 32] [--gradient-batch 16] [--min-seconds 3] [--rounds 2] [--no-torch] [--json]\n');
     return;
   }
   const number = (name: string): number | undefined => (flag(name) === undefined ? undefined : Number(flag(name)));
   const rows = await benchNative({
     models: parseList(flag('--models'), ['small_resnet', 'resnet18'] as const, '--models'),
     works: parseList(flag('--works'), ['train', 'infer', 'input-gradient'] as const, '--works'),
-    backends: parseList(flag('--backends'), ['native', 'wasm', 'cpu'] as const, '--backends'),
+    backends: parseList(flag('--backends'), ['native', 'wasm', 'cpu', 'webgpu'] as const, '--backends'),
     threads: number('--threads'), batchSize: number('--batch'), gradientBatchSize: number('--gradient-batch'),
     minSeconds: number('--min-seconds'), rounds: number('--rounds'), torch: !argv.includes('--no-torch'),
   });

@@ -1,27 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { POOL_CASES as CASES, describePoolCase as label } from './pool-cases';
 import { expectSameOnBothBackends, input, useNativeBackendInSuite } from './native-test-kit';
-
-interface PoolCase {
-  x: [number, number, number, number];
-  size: number;
-  strides: number;
-  pad: 'same' | 'valid';
-}
-
-const CASES: PoolCase[] = [
-  { x: [2, 9, 9, 5], size: 3, strides: 2, pad: 'same' },
-  { x: [2, 9, 9, 5], size: 3, strides: 2, pad: 'valid' },
-  { x: [1, 8, 8, 3], size: 2, strides: 2, pad: 'valid' },
-  { x: [3, 7, 10, 4], size: 3, strides: 1, pad: 'same' },
-  { x: [2, 16, 16, 70], size: 3, strides: 2, pad: 'same' },
-  { x: [1, 6, 6, 2], size: 1, strides: 1, pad: 'valid' },
-  // Large enough for the multithreaded loops.
-  { x: [4, 32, 32, 40], size: 3, strides: 2, pad: 'same' },
-];
-
-function label(c: PoolCase): string {
-  return `x ${c.x.join('x')} window ${c.size} stride ${c.strides} ${c.pad}`;
-}
 
 function maxPoolGrad(x: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor {
   const output = tf.maxPool(x, 2, 2, 'valid');
