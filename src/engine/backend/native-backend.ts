@@ -16,6 +16,8 @@ interface DeferredValues {
   pending: (() => Float32Array) | undefined;
   values: backend_util.BackendValues | undefined;
   inputs: Float32Array[];
+  /** What the computation is, for a consumer that may fuse it into its own (native-fusion.ts). */
+  tag: unknown;
 }
 
 /** The name the backend is registered under. */
@@ -124,10 +126,10 @@ export class NativeBackend extends MathBackendCPU {
    * nobody reads is never computed. Tensor data is immutable in tfjs, so computing later
    * from the captured input buffers gives the same result as computing now.
    */
-  deferredOutput(shape: number[], inputs: Float32Array[], compute: () => Float32Array): TensorInfo {
+  deferredOutput(shape: number[], inputs: Float32Array[], compute: () => Float32Array, tag?: unknown): TensorInfo {
     const info = this.makeTensorInfo(shape, 'float32');
     const entry = this.data.get(info.dataId);
-    const state: DeferredValues = { pending: compute, values: undefined, inputs };
+    const state: DeferredValues = { pending: compute, values: undefined, inputs, tag };
     // The inputs' tensors may be disposed before the first read: keep their buffers from reuse until then.
     this.pool.pin(inputs);
     this.deferred.set(entry, state);
@@ -152,6 +154,13 @@ export class NativeBackend extends MathBackendCPU {
       },
     });
     return info;
+  }
+
+  /** The tag of a deferred output whose values nothing has read yet (deferredOutput), else undefined. */
+  pendingTag(tensor: TensorInfo): unknown {
+    if (!this.data.has(tensor.dataId)) return undefined;
+    const state = this.deferred.get(this.data.get(tensor.dataId));
+    return state?.pending !== undefined ? state.tag : undefined;
   }
 
   /** Wraps a freshly computed output buffer as a tensor of this backend (no copy). */

@@ -3,6 +3,7 @@
 // (native/src/batchnorm.cc). native-gradients.ts routes tfjs's FusedBatchNorm gradient to it.
 import { FusedBatchNorm, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { NATIVE_BACKEND_NAME, type NativeBackend, cpuKernel } from './native-backend';
+import { convOutput, foldBatchNorm, pendingConvOf } from './native-fusion';
 
 /** Name of the fused gradient kernel (registered for the native backend only). */
 export const NATIVE_BATCH_NORM_GRAD = 'NativeBatchNormGrad';
@@ -21,7 +22,9 @@ const forward: KernelFunc = (() => {
     const { x, mean, variance, offset, scale } = args.inputs as Record<string, TensorInfo | undefined>;
     if (x === undefined || mean === undefined || variance === undefined) return fallback(args);
     const channels = x.shape[x.shape.length - 1];
-    const xValues = backend.floatValues(x);
+    // Before x's values are read: a pending convolution (inference) takes the normalisation as its own.
+    const conv = pendingConvOf(backend, x);
+    const xValues = conv !== undefined ? conv.x : backend.floatValues(x);
     const meanValues = backend.floatValues(mean);
     const varianceValues = backend.floatValues(variance);
     const offsetValues = offset === undefined ? null : backend.floatValues(offset);
@@ -35,6 +38,10 @@ const forward: KernelFunc = (() => {
       return fallback(args);
     }
     const epsilon = (args.attrs?.varianceEpsilon as number | undefined) ?? DEFAULT_EPSILON;
+    if (conv !== undefined) {
+      return convOutput(backend, foldBatchNorm(backend, conv, meanValues as Float32Array, varianceValues as Float32Array, offsetValues,
+        scaleValues, epsilon));
+    }
     const y = backend.allocate(xValues.length);
     backend.addon.batchNormForward(xValues, meanValues as Float32Array, varianceValues as Float32Array, offsetValues, scaleValues,
       y, channels, epsilon);

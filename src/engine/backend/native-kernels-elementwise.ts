@@ -7,6 +7,7 @@ import {
   type KernelConfig, type KernelFunc, type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { NATIVE_BACKEND_NAME, type NativeBackend, cpuKernel } from './native-backend';
+import { pendingConvOf, runPendingConv, withRelu } from './native-fusion';
 
 /** Codes of native/src/elementwise.cc's BinaryOp. */
 export const BINARY_OPS = {
@@ -62,6 +63,11 @@ function unaryKernel(kernelName: string): KernelFunc {
   return (args) => {
     const backend = args.backend as NativeBackend;
     const { x } = args.inputs as Record<string, TensorInfo>;
+    if (kernelName === Relu) {
+      // Inference: a pending convolution (with any batch norm folded in) computes the ReLU as its post-op.
+      const conv = pendingConvOf(backend, x);
+      if (conv !== undefined) return backend.output(x.shape, runPendingConv(backend, withRelu(conv)));
+    }
     const xValues = backend.floatValues(x);
     if (xValues === undefined) return fallback(args);
     const alpha = alphaAttr === undefined ? 0 : ((args.attrs?.[alphaAttr] as number | undefined) ?? defaultAlpha ?? 0);

@@ -40,6 +40,7 @@ export function epochOrder(size: number, seed: number, epoch: number, shuffle: b
  */
 export class TensorSource implements BatchSource {
   readonly size: number;
+  private values: Float32Array | Int32Array | undefined;
 
   constructor(
     private readonly features: tf.Tensor,
@@ -54,9 +55,16 @@ export class TensorSource implements BatchSource {
 
   async *epoch(epoch: number, shuffle: boolean): AsyncIterable<TrainBatch> {
     const order = epochOrder(this.size, this.seed, epoch, shuffle);
+    // Rows are copied out of the features' values: tf.gather on the cpu-derived backends walks index by index
+    // in JavaScript and cost more than the training step it feeds (frozen-prefix caching was slower than none).
+    const values = (this.values ??= (await this.features.data()) as Float32Array | Int32Array);
+    const rowShape = this.features.shape.slice(1);
+    const rowSize = this.size === 0 ? 0 : values.length / this.size;
     for (let start = 0; start < order.length; start += this.batchSize) {
       const indices = order.slice(start, start + this.batchSize);
-      const x = tf.tidy(() => tf.gather(this.features, tf.tensor1d(indices, 'int32')));
+      const rows = values instanceof Int32Array ? new Int32Array(indices.length * rowSize) : new Float32Array(indices.length * rowSize);
+      indices.forEach((row, j) => rows.set(values.subarray(row * rowSize, (row + 1) * rowSize), j * rowSize));
+      const x = tf.tensor(rows, [indices.length, ...rowShape], this.features.dtype);
       const y = tf.tensor1d(Int32Array.from(indices, (i) => this.labels[i]), 'int32');
       const w = this.weights ? tf.tensor1d(Float32Array.from(indices, (i) => this.weights![i])) : undefined;
       yield { x, y, ...(w ? { w } : {}), indices };

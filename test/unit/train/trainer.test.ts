@@ -49,6 +49,27 @@ describe('trainer', () => {
 
   const recipe = resolveRecipe({ epochs: 4, batchSize: 16, learningRate: 0.1, schedule: 'cyclic', peakEpoch: 1, keepBest: true });
 
+  it('TensorSource batches are the shuffled rows of its features (what tf.gather gives), labels alongside, without leaks', async () => {
+    const features = tf.tensor4d(Float32Array.from({ length: 37 * 2 * 3 * 2 }, (_, i) => i * 0.5 - 7), [37, 2, 3, 2]);
+    const labels = Int32Array.from({ length: 37 }, (_, i) => (i * 7) % 5);
+    const source = new TensorSource(features, labels, 8, 3);
+    await assertNoLeak(async () => {
+      const seen: number[] = [];
+      for await (const { x, y, indices } of source.epoch(1, true)) {
+        const expected = tf.tidy(() => tf.gather(features, tf.tensor1d(indices, 'int32')));
+        assert.deepEqual(x.shape, expected.shape);
+        assert.deepEqual(Array.from(await x.data()), Array.from(await expected.data()));
+        assert.deepEqual(Array.from(await y.data()), indices.map((i) => labels[i]));
+        seen.push(...indices);
+        tf.dispose([x, y, expected]);
+      }
+      assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: 37 }, (_, i) => i));
+      assert.notDeepEqual(seen, Array.from({ length: 37 }, (_, i) => i), 'shuffled');
+    });
+    features.dispose();
+  });
+
+
   it('learns a separable task, reports progress, validates each epoch and leaks no tensor', async () => {
     const data = blobs(192, 1);
     const val = blobs(60, 2);
