@@ -1,6 +1,8 @@
 /**
  * `vsce package` builds a .vsix with the bundles, the wasm binaries and media, and nothing of the sources or tests.
- * Needs the bundles in dist/ (`npm run build`; `npm test` builds before the unit tests).
+ * Needs the bundles in dist/ (`npm run build`; `npm test` builds before the unit tests). The package's page is
+ * docs/marketplace-readme.md (as `npm run package:vsix` builds it): the repository README's relative links and
+ * images would need a published repository URL.
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -21,7 +23,7 @@ describe('vsce package', function () {
     }
     dir = mkdtempSync(join(tmpdir(), 'vsix-'));
     const vsix = join(dir, 'test.vsix');
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--allow-missing-repository', '--skip-license', '--out', vsix], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--allow-missing-repository', '--skip-license', '--readme-path', 'docs/marketplace-readme.md', '--out', vsix], { cwd: ROOT, stdio: 'pipe' });
     entries = execFileSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).split('\n').filter(Boolean);
   });
 
@@ -32,6 +34,7 @@ describe('vsce package', function () {
       assert.ok(entries.includes(file), `${file} missing from the .vsix`);
     }
     assert.ok(entries.some((e) => /^extension\/dist\/[^/]+\.wasm$/.test(e)), 'no wasm binary in dist/');
+    assert.ok(entries.includes('extension/readme.md'), 'the marketplace README is missing');
   });
 
   it('contains the native backend addon, which the bundles find above dist/', () => {
