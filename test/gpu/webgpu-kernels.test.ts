@@ -5,7 +5,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { strict as assert } from 'node:assert';
 import { buildResNet18 } from '../../src/engine/model/builders/resnet';
 import { CONV_CASES, DILATED_CONV_CASES, describeConvCase } from '../unit/native/conv-cases';
-import { input, randomValues, relativeError } from '../unit/native/native-test-kit';
+import { input, normRelativeError, randomValues, relativeError } from '../unit/native/native-test-kit';
 import { POOL_CASES, describePoolCase } from '../unit/native/pool-cases';
 import { expectWebgpuMatchesCpu, runOn, useWebgpuBackendInSuite, worstErrors } from './webgpu-test-kit';
 
@@ -122,16 +122,6 @@ describe('webgpu backend: whole ResNet-18 against cpu', function () {
     }
   }
 
-  function normRelative(actual: Float32Array, expected: Float32Array): number {
-    let difference = 0;
-    let norm = 0;
-    for (let i = 0; i < expected.length; i++) {
-      difference += (actual[i] - expected[i]) ** 2;
-      norm += expected[i] ** 2;
-    }
-    return Math.sqrt(difference / Math.max(norm, 1e-30));
-  }
-
   it('tanh twin: every weight gradient, the input gradient and the logits agree element-wise', async () => {
     const x = randomValues([2, 16, 16, 3], 5);
     const expected = await outputsOn('cpu', 'tanh', x);
@@ -147,7 +137,7 @@ describe('webgpu backend: whole ResNet-18 against cpu', function () {
     const expected = await outputsOn('cpu', 'relu', x);
     const actual = await outputsOn('webgpu', 'relu', x);
     let worst = 0;
-    for (let i = 0; i < expected.length; i++) worst = Math.max(worst, normRelative(actual[i], expected[i]));
+    for (let i = 0; i < expected.length; i++) worst = Math.max(worst, normRelativeError(actual[i], expected[i]));
     process.stderr.write(`      ReLU ResNet-18: largest norm-relative difference over ${expected.length} outputs ${worst.toExponential(2)}\n`);
     assert.ok(worst <= 1e-3, `largest norm-relative difference ${worst}`);
   });

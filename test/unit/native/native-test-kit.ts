@@ -83,6 +83,17 @@ export function relativeError(actual: Float32Array, expected: Float32Array): num
   return scale === 0 ? worst : worst / scale;
 }
 
+/** |actual - expected| / |expected| in the Euclidean norm: for outputs where a few entries may legitimately differ. */
+export function normRelativeError(actual: Float32Array, expected: Float32Array): number {
+  let difference = 0;
+  let norm = 0;
+  for (let i = 0; i < expected.length; i++) {
+    difference += (actual[i] - expected[i]) ** 2;
+    norm += expected[i] ** 2;
+  }
+  return Math.sqrt(difference) / Math.max(Math.sqrt(norm), 1e-30);
+}
+
 export interface CompareOptions {
   /** Largest accepted relative error (see relativeError). Default 1e-5. */
   tolerance?: number;

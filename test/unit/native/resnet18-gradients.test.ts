@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { strict as assert } from 'node:assert';
 import { buildResNet18 } from '../../../src/engine/model/builders/resnet';
-import { randomValues, relativeError, spyOnAddon, useNativeBackendInSuite } from './native-test-kit';
+import { normRelativeError, randomValues, relativeError, spyOnAddon, useNativeBackendInSuite } from './native-test-kit';
 
 const INPUT_SHAPE: [number, number, number] = [16, 16, 3];
 const BATCH = 2;
@@ -53,16 +53,6 @@ async function modelOutputs(backend: 'cpu' | 'native', activation: 'relu' | 'tan
   } finally {
     model.dispose();
   }
-}
-
-function normRelativeError(actual: Float32Array, expected: Float32Array): number {
-  let difference = 0;
-  let norm = 0;
-  for (let i = 0; i < expected.length; i++) {
-    difference += (actual[i] - expected[i]) ** 2;
-    norm += expected[i] ** 2;
-  }
-  return Math.sqrt(difference) / Math.max(Math.sqrt(norm), 1e-30);
 }
 
 describe('native backend: whole ResNet-18 against cpu', function () {
