@@ -8,6 +8,7 @@
  */
 import { join, resolve } from 'node:path';
 import { currentBackendInfo, initBackend, type BackendChoice, type BackendInfo } from '../engine/backend/select';
+import type { Dataset } from '../engine/data/dataset';
 import { openDataset } from '../engine/data/open-dataset';
 import { predict } from '../engine/eval';
 import { openModel } from '../engine/import/open-model';
@@ -17,11 +18,12 @@ import { writeJsonAtomic } from '../engine/util/atomic';
 import { AuditError } from '../engine/util/errors';
 import type { AuditModelRef, ProbeContext } from '../probes/context';
 import { interventionsStep } from '../probes/interventions';
-import { validateInterventionsParams } from '../probes/interventions-params';
+import { type PreparedTrigger, validateInterventionsParams } from '../probes/interventions-params';
 import { generateStrongStimuli, type StimulusSetStep } from '../probes/stimuli/generate';
 import type { StimulusRunContext } from '../probes/stimuli/optimize';
 import { validateStrongStimuliParams, type StrongStimuliParams } from '../probes/stimuli/params';
 import type { LogLevel } from '../protocol/backendProtocol';
+import type { InterventionModelResult } from '../protocol/results';
 import type { AuditProgress } from './run/run-types';
 
 export type SingleProbe = 'asr' | 'stimuli';
@@ -109,30 +111,7 @@ async function runAsr(request: ProbeRequest, options: RunProbeOptions, backend: 
       embed: () => Promise.reject(new Error('the asr probe does not use embeddings')),
     };
     const [result] = await interventionsStep(context, model, data, triggers, resolved);
-    const { entry, trigger } = triggers[0];
-    return {
-      probe: 'asr',
-      model: request.modelPath,
-      data: data.specString,
-      trigger: trigger.canonical,
-      testImages: data.samples.length,
-      cleanAccuracy: result.cleanAccuracy,
-      cleanAccuracyCi95: result.cleanAccuracyCi95,
-      asr: result.asr,
-      asrDenominator: result.asrDenominator,
-      asrCi95: result.asrCi95,
-      targetClass: entry.targetClass,
-      targetedAsr: result.targetedAsr,
-      targetedAsrDenominator: result.targetedAsrDenominator,
-      histogram: { classNames: [...data.classNames], clean: result.histogramClean, triggered: result.histogramTriggered },
-      totalVariation: result.totalVariation,
-      entropyClean: result.entropyClean,
-      entropyTriggered: result.entropyTriggered,
-      topClassShareClean: result.topClassShareClean,
-      topClassShareTriggered: result.topClassShareTriggered,
-      topClassTriggered: result.topClassTriggered,
-      backend,
-    };
+    return { probe: 'asr', ...asrReport(request.modelPath, data, triggers[0], result, backend) };
   } finally {
     loaded.model.dispose();
   }
@@ -161,4 +140,33 @@ async function runStimuli(request: ProbeRequest, options: RunProbeOptions, backe
 
 function importOptions(options: RunProbeOptions): { cacheDir?: string } {
   return options.importCacheDir !== undefined ? { cacheDir: options.importCacheDir } : {};
+}
+
+/**
+ * One trigger's attack success rate on one model, as `bias-audit probe asr --json` prints it and RunProbe returns
+ * it: the interventions probe's result with the model, data and trigger named.
+ */
+export function asrReport(modelPath: string, data: Dataset, prepared: PreparedTrigger, result: InterventionModelResult, backend: BackendInfo) {
+  return {
+    model: modelPath,
+    data: data.specString,
+    trigger: prepared.trigger.canonical,
+    testImages: data.samples.length,
+    cleanAccuracy: result.cleanAccuracy,
+    cleanAccuracyCi95: result.cleanAccuracyCi95,
+    asr: result.asr,
+    asrDenominator: result.asrDenominator,
+    asrCi95: result.asrCi95,
+    targetClass: prepared.entry.targetClass,
+    targetedAsr: result.targetedAsr,
+    targetedAsrDenominator: result.targetedAsrDenominator,
+    histogram: { classNames: [...data.classNames], clean: result.histogramClean, triggered: result.histogramTriggered },
+    totalVariation: result.totalVariation,
+    entropyClean: result.entropyClean,
+    entropyTriggered: result.entropyTriggered,
+    topClassShareClean: result.topClassShareClean,
+    topClassShareTriggered: result.topClassShareTriggered,
+    topClassTriggered: result.topClassTriggered,
+    backend,
+  };
 }

@@ -1,3 +1,4 @@
+import { asrReport } from '../../audit/probe';
 import { openDataset } from '../../engine/data/open-dataset';
 import { predict } from '../../engine/eval';
 import { loadModel } from '../../engine/model/load';
@@ -59,29 +60,7 @@ ${BACKEND_USAGE}`,
       const params: InterventionsParams = { ...DEFAULT_INTERVENTIONS_PARAMS, triggers: [{ spec: triggerSpec, targetClass }], bootstrapResamples, bootstrapSeed };
       const model: AuditModelRef = { id: 'model', role: 'child', loaded, hash: modelHash(loaded.model), freezeDepth: null, seed: null, sourceId: null };
       const [result] = await interventionsStep(directContext(ctx, batchSize), model, data, triggers, params);
-      const { entry } = triggers[0];
-      const output = {
-        model: modelPath,
-        data: data.specString,
-        trigger: trigger.canonical,
-        testImages: data.samples.length,
-        cleanAccuracy: result.cleanAccuracy,
-        cleanAccuracyCi95: result.cleanAccuracyCi95,
-        asr: result.asr,
-        asrDenominator: result.asrDenominator,
-        asrCi95: result.asrCi95,
-        targetClass: entry.targetClass,
-        targetedAsr: result.targetedAsr,
-        targetedAsrDenominator: result.targetedAsrDenominator,
-        histogram: { classNames: [...data.classNames], clean: result.histogramClean, triggered: result.histogramTriggered },
-        totalVariation: result.totalVariation,
-        entropyClean: result.entropyClean,
-        entropyTriggered: result.entropyTriggered,
-        topClassShareClean: result.topClassShareClean,
-        topClassShareTriggered: result.topClassShareTriggered,
-        topClassTriggered: result.topClassTriggered,
-        backend,
-      };
+      const output = asrReport(modelPath, data, triggers[0], result, backend);
       ctx.out(ctx.json ? JSON.stringify(output) : formatText(output));
     } finally {
       loaded.model.dispose();
