@@ -1,6 +1,7 @@
 import { AuditError } from '../engine/util/errors';
 import { bootstrapPercentileInterval } from '../stats/bootstrap';
 import { entropyNats, predictionHistogram, topClassShare, totalVariationDistance } from '../stats/histograms';
+import type { InterventionModelResult } from '../protocol/results';
 
 /** A rate with the counts behind it. `rate` is null when the denominator is 0 (undefined, not 0). */
 export interface CountedRate {
@@ -69,24 +70,8 @@ export interface InterventionPredictions {
   targetClass: number | null;
 }
 
-/** Everything the interventions probe reports for one model and one trigger (results.json's `InterventionModelResult` less the ids). */
-export interface InterventionMetrics {
-  cleanAccuracy: number;
-  cleanAccuracyCi95: [number, number] | null;
-  asr: number;
-  asrDenominator: number;
-  asrCi95: [number, number] | null;
-  targetedAsr: number | null;
-  targetedAsrDenominator: number | null;
-  histogramClean: number[];
-  histogramTriggered: number[];
-  totalVariation: number;
-  entropyClean: number;
-  entropyTriggered: number;
-  topClassShareClean: number;
-  topClassShareTriggered: number;
-  topClassTriggered: number;
-}
+/** Everything the interventions probe reports for one model and one trigger: results.json's `InterventionModelResult` less the ids. */
+export type InterventionMetrics = Omit<InterventionModelResult, 'modelId' | 'triggerId'>;
 
 /**
  * ASR, targeted ASR, clean accuracy with percentile-bootstrap intervals over test images, and the
