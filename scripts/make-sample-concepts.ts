@@ -20,6 +20,7 @@ import { readIdxFile } from '../src/engine/data/idx';
 import { writeDirAtomic } from '../src/engine/util/atomic';
 import { sha256File } from '../src/engine/util/hash';
 import { Random, deriveSeed } from '../src/engine/util/random';
+import { parseSampleArgs } from './sample-args';
 
 /** Folder names of Fashion-MNIST's classes, in label order (classes.txt with '/' and ' ' made path-safe). */
 const CONCEPT_NAMES = ['T-shirt-top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle-boot'];
@@ -32,7 +33,7 @@ const IMAGES = 'test-images-idx3-ubyte.gz';
 const LABELS = 'test-labels-idx1-ubyte.gz';
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseSampleArgs(process.argv.slice(2), 'make-sample-concepts');
   const source = resolve(args.source ?? 'samples/fashion-mnist');
   const out = resolve(args.out ?? 'samples/fashion-concepts');
   const seed = args.seed !== undefined ? Number(args.seed) : DEFAULT_SEED;
@@ -98,19 +99,6 @@ function lightness(data: Uint8Array, record: number, pixels: number): number {
     }
   }
   return n === 0 ? 0 : sum / n;
-}
-
-function parseArgs(argv: string[]): { source?: string; out?: string; seed?: string } {
-  const args: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i];
-    const value = argv[i + 1];
-    if (!['--source', '--out', '--seed'].includes(key) || value === undefined) {
-      throw new Error(`usage: make-sample-concepts [--source DIR] [--out DIR] [--seed N] (got '${argv.slice(i).join(' ')}')`);
-    }
-    args[key.slice(2)] = value;
-  }
-  return args;
 }
 
 main().catch((e: unknown) => {

@@ -12,6 +12,7 @@ import { readIdxFile } from '../src/engine/data/idx';
 import { writeDirAtomic } from '../src/engine/util/atomic';
 import { sha256File } from '../src/engine/util/hash';
 import { Random, deriveSeed } from '../src/engine/util/random';
+import { parseSampleArgs } from './sample-args';
 
 /** Fashion-MNIST labels of the two classes, in the order of classes.txt (Coat = index 1, the positive class). */
 const CLASSES = [
@@ -32,7 +33,7 @@ const DEFAULT_SOURCE = '/usr/share/datasets/fashion-mnist';
 const DEFAULT_SEED = 4;
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseSampleArgs(process.argv.slice(2), 'make-sample-groups');
   const source = resolve(args.source ?? DEFAULT_SOURCE);
   const out = resolve(args.out ?? 'samples/fashion-groups');
   const seed = args.seed !== undefined ? Number(args.seed) : DEFAULT_SEED;
@@ -89,19 +90,6 @@ async function writeFileIn(dir: string, relative: string, data: Uint8Array): Pro
   const path = join(dir, relative);
   await mkdir(join(path, '..'), { recursive: true });
   await writeFile(path, data);
-}
-
-function parseArgs(argv: string[]): { source?: string; out?: string; seed?: string } {
-  const args: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i];
-    const value = argv[i + 1];
-    if (!['--source', '--out', '--seed'].includes(key) || value === undefined) {
-      throw new Error(`usage: make-sample-groups [--source DIR] [--out DIR] [--seed N] (got '${argv.slice(i).join(' ')}')`);
-    }
-    args[key.slice(2)] = value;
-  }
-  return args;
 }
 
 function readme(seed: number, counts: Record<string, number>, sourceHash: string): string {

@@ -9,6 +9,7 @@ import { encodeIdx, gzipDeterministic, readIdxFile } from '../src/engine/data/id
 import { writeDirAtomic } from '../src/engine/util/atomic';
 import { sha256File } from '../src/engine/util/hash';
 import { Random, deriveSeed } from '../src/engine/util/random';
+import { parseSampleArgs } from './sample-args';
 
 /** Images per class in each split. Why these sizes: see the README this script writes. */
 const SPLITS = [
@@ -24,7 +25,7 @@ const DEFAULT_SOURCE = '/usr/share/datasets/fashion-mnist';
 const DEFAULT_SEED = 20171025; // Fashion-MNIST's release date; any fixed value would do.
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseSampleArgs(process.argv.slice(2), 'make-sample');
   const source = resolve(args.source ?? DEFAULT_SOURCE);
   const out = resolve(args.out ?? 'samples/fashion-mnist');
   const seed = args.seed !== undefined ? Number(args.seed) : DEFAULT_SEED;
@@ -100,19 +101,6 @@ async function sourceHashes(dir: string): Promise<string> {
   const names = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
   const lines = await Promise.all(names.map(async (name) => `    ${await sha256File(join(dir, name))}  ${name}`));
   return lines.join('\n');
-}
-
-function parseArgs(argv: string[]): { source?: string; out?: string; seed?: string } {
-  const args: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i];
-    const value = argv[i + 1];
-    if (!['--source', '--out', '--seed'].includes(key) || value === undefined) {
-      throw new Error(`usage: make-sample [--source DIR] [--out DIR] [--seed N] (got '${argv.slice(i).join(' ')}')`);
-    }
-    args[key.slice(2)] = value;
-  }
-  return args;
 }
 
 const LICENSE = `The images and labels in this folder are a subset of Fashion-MNIST,
