@@ -9,12 +9,6 @@
 # Usage: scripts/make-sample-planted.sh [--backend wasm|native|cpu]   (run from anywhere; builds first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npm run --silent build >/dev/null
-S=samples/fashion-mnist
-exec node dist/cli.js pretrain \
-  --data "idx:$S/pretrain-images-idx3-ubyte.gz,$S/pretrain-labels-idx1-ubyte.gz" \
-  --arch small_resnet --width 16 --input-size 28 --channels 1 \
-  --epochs 10 --batch-size 64 --lr 0.05 --optimizer sgd --momentum 0.9 --weight-decay 5e-4 \
-  --schedule cyclic --peak-epoch 2 --val-fraction 0.1 --seed 1 \
-  --plant "square:size=0.25,color=#ffff00,position=top-left" --plant-class Shirt --plant-fraction 0.5 --plant-seed 0 \
-  --out samples/foundation-planted "$@"
+# The foundation's own script, so the recipe cannot drift between the twins.
+FOUNDATION_OUT=samples/foundation-planted exec scripts/make-sample-foundation.sh \
+  --plant "square:size=0.25,color=#ffff00,position=top-left" --plant-class Shirt --plant-fraction 0.5 --plant-seed 0 "$@"
