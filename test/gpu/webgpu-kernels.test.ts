@@ -7,7 +7,8 @@ import { buildResNet18 } from '../../src/engine/model/builders/resnet';
 import { CONV_CASES, DILATED_CONV_CASES, describeConvCase } from '../unit/native/conv-cases';
 import { input, normRelativeError, randomValues, relativeError } from '../unit/native/native-test-kit';
 import { POOL_CASES, describePoolCase } from '../unit/native/pool-cases';
-import { expectWebgpuMatchesCpu, runOn, useWebgpuBackendInSuite, worstErrors } from './webgpu-test-kit';
+import { runOnBackend } from '../unit/helpers/tf';
+import { expectWebgpuMatchesCpu, useWebgpuBackendInSuite, worstErrors } from './webgpu-test-kit';
 
 function positive(t: tf.Tensor): tf.Tensor {
   return tf.add(tf.square(t), 0.5);
@@ -111,7 +112,7 @@ describe('webgpu backend: whole ResNet-18 against cpu', function () {
     }
     try {
       const weights = model.trainableWeights.map((w) => w.read() as tf.Variable);
-      return await runOn(backend, [{ shape: [2, 16, 16, 3], values: x }], (input) => {
+      return await runOnBackend(backend, [{ shape: [2, 16, 16, 3], values: x }], (input) => {
         const y = tf.oneHot(tf.tensor1d([3, 7], 'int32'), 10);
         const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(input, { training: true }) as tf.Tensor) as tf.Scalar, weights);
         const inputGradient = tf.grad((i: tf.Tensor) => tf.sum(tf.slice(model.apply(i, { training: false }) as tf.Tensor2D, [0, 3], [2, 1])))(input);

@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { strict as assert } from 'node:assert';
 import { loadWebgpuBackend } from '../../src/engine/backend/webgpu-backend';
-import { type InputSpec, relativeError } from '../unit/native/native-test-kit';
+import { type InputSpec, relativeError, runOnBackend } from '../unit/helpers/tf';
 
 /** The largest error each comparison saw, by label: printed after the suite as the measured agreement. */
 export const worstErrors = new Map<string, number>();
@@ -26,21 +26,6 @@ export function useWebgpuBackendInSuite(): void {
   });
 }
 
-/** Runs `compute` on `backend` with fresh tensors of `inputs`; returns its outputs' values; asserts no leak. */
-export async function runOn(backend: string, inputs: InputSpec[], compute: (...tensors: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  const before = tf.memory().numTensors;
-  const outputs = tf.tidy(() => {
-    const tensors = inputs.map((spec) => tf.tensor(spec.values, spec.shape));
-    const out = compute(...tensors);
-    return Array.isArray(out) ? out : [out];
-  });
-  const values = await Promise.all(outputs.map(async (t) => Float32Array.from(await t.data())));
-  tf.dispose(outputs);
-  assert.equal(tf.memory().numTensors, before, `tensor leak on ${backend}`);
-  return values;
-}
-
 /** Runs `compute` on cpu and webgpu and asserts every output agrees within `tolerance` (relative to the largest value). */
 export async function expectWebgpuMatchesCpu(
   label: string,
@@ -48,8 +33,8 @@ export async function expectWebgpuMatchesCpu(
   compute: (...tensors: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
   tolerance = 1e-4,
 ): Promise<void> {
-  const expected = await runOn('cpu', inputs, compute);
-  const actual = await runOn('webgpu', inputs, compute);
+  const expected = await runOnBackend('cpu', inputs, compute);
+  const actual = await runOnBackend('webgpu', inputs, compute);
   assert.equal(actual.length, expected.length, `${label}: output count`);
   let worst = 0;
   for (let i = 0; i < expected.length; i++) {

@@ -49,20 +49,23 @@ export function separatedInput(shape: number[], seed: number, gap = 0.01, offset
 
 /**
  * Runs `compute` on `backend` with fresh tensors of `inputs` and returns its outputs' values; asserts that
- * nothing leaked. Leaves `backend` selected.
+ * nothing leaked. Leaves `backend` selected. Reads with `await data()`, which every backend serves (webgpu in
+ * Node cannot read synchronously).
  */
 export async function runOnBackend(
-  backend: 'cpu' | 'wasm',
+  backend: string,
   inputs: InputSpec[],
   compute: (...tensors: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
 ): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   const before = tf.memory().numTensors;
-  const values = tf.tidy(() => {
+  const outputs = tf.tidy(() => {
     const tensors = inputs.map((spec) => tf.tensor(spec.values, spec.shape));
     const out = compute(...tensors);
-    return (Array.isArray(out) ? out : [out]).map((t) => Float32Array.from(t.dataSync()));
+    return Array.isArray(out) ? out : [out];
   });
+  const values = await Promise.all(outputs.map(async (t) => Float32Array.from(await t.data())));
+  tf.dispose(outputs);
   assert.equal(tf.memory().numTensors, before, `tensor leak on ${backend}`);
   return values;
 }

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { loadNativeBackend } from '../../../src/engine/backend/native';
 import type { NativeAddon } from '../../../src/engine/backend/native-addon';
 import type { NativeBackend } from '../../../src/engine/backend/native-backend';
-import { Random } from '../../../src/engine/util/random';
+import { type InputSpec, randomInput, relativeError, runOnBackend } from '../helpers/tf';
 
 /** Loads the native backend; throws (failing the calling hook) with the loader's reason when it cannot. */
 export async function requireNativeBackend(): Promise<void> {
@@ -30,57 +30,14 @@ export function useNativeBackendInSuite(): void {
   });
 }
 
-/** Seeded normal values, scaled. */
+export { type InputSpec, relativeError };
+
+/** One seeded standard-normal input, scaled (helpers/tf.ts's randomInput). */
+export const input = randomInput;
+
+/** Seeded standard-normal values, scaled. */
 export function randomValues(shape: number[], seed: number, scale = 1): Float32Array {
-  const random = new Random(seed);
-  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < values.length; i++) values[i] = random.normal() * scale;
-  return values;
-}
-
-/** Input data for one comparison: made into tensors on each backend in turn. */
-export interface InputSpec {
-  shape: number[];
-  values: Float32Array;
-}
-
-export function input(shape: number[], seed: number, scale = 1): InputSpec {
-  return { shape, values: randomValues(shape, seed, scale) };
-}
-
-/** Runs `compute` on `backend` with fresh tensors of `inputs`; returns its outputs' values; asserts no leak. */
-export async function runOn(
-  backend: 'cpu' | 'native',
-  inputs: InputSpec[],
-  compute: (...tensors: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
-): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  const before = tf.memory().numTensors;
-  const values = tf.tidy(() => {
-    const tensors = inputs.map((spec) => tf.tensor(spec.values, spec.shape));
-    const out = compute(...tensors);
-    return (Array.isArray(out) ? out : [out]).map((t) => Float32Array.from(t.dataSync()));
-  });
-  assert.equal(tf.memory().numTensors, before, `tensor leak on ${backend}`);
-  return values;
-}
-
-/** Largest |actual - expected| relative to the largest |expected| (scale-aware, robust near zeros). */
-export function relativeError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length, 'output sizes differ');
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    if (Number.isNaN(actual[i]) !== Number.isNaN(expected[i])) return Infinity;
-    if (Number.isNaN(expected[i])) continue;
-    if (!Number.isFinite(expected[i]) || !Number.isFinite(actual[i])) {
-      if (actual[i] !== expected[i]) return Infinity;
-      continue;
-    }
-    worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return scale === 0 ? worst : worst / scale;
+  return randomInput(shape, seed, scale).values;
 }
 
 /** |actual - expected| / |expected| in the Euclidean norm: for outputs where a few entries may legitimately differ. */
@@ -112,12 +69,12 @@ export async function expectSameOnBothBackends(
   options: CompareOptions = {},
 ): Promise<void> {
   const tolerance = options.tolerance ?? 1e-5;
-  const expected = await runOn('cpu', inputs, compute);
+  const expected = await runOnBackend('cpu', inputs, compute);
   await tf.setBackend('native');
   const spy = spyOnAddon();
   let actual: Float32Array[];
   try {
-    actual = await runOn('native', inputs, compute);
+    actual = await runOnBackend('native', inputs, compute);
   } finally {
     spy.restore();
   }
@@ -155,7 +112,7 @@ export async function addonCallsOf(inputs: InputSpec[], compute: (...tensors: tf
   await tf.setBackend('native');
   const spy = spyOnAddon();
   try {
-    await runOn('native', inputs, compute);
+    await runOnBackend('native', inputs, compute);
   } finally {
     spy.restore();
   }
