@@ -1,6 +1,6 @@
 // Batch normalisation over the last (channel) axis: the forward pass, and the whole tfjs FusedBatchNorm
 // gradient (x, mean, variance, scale, offset) in a single read of x and dy, where tfjs composes it from
-// about ten full-size element-wise ops.
+// about ten full-size element-wise ops; or only its input gradient, from dy alone.
 #include "batchnorm.h"
 
 #include <cmath>
@@ -65,42 +65,66 @@ napi_value Forward(napi_env env, napi_callback_info info) {
   });
 }
 
+/**
+ * The FusedBatchNorm gradients. dx (= dy * scale / sqrt(variance + epsilon): the statistics are inputs) may
+ * be null, and so may the four per-channel gradients together: then only dx is computed, from dy alone,
+ * without reading x (what an input gradient through fixed statistics needs).
+ */
 napi_value Backward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     auto args = callArgs(env, info, 11);
-    FloatView x = floats(env, args[0], "x");
+    FloatView x = floats(env, args[0], "x", true);
     FloatView mean = floats(env, args[1], "mean");
     FloatView variance = floats(env, args[2], "variance");
     FloatView scale = floats(env, args[3], "scale", true);
     FloatView dy = floats(env, args[4], "dy");
-    FloatView dx = floats(env, args[5], "dx");
-    FloatView dMean = floats(env, args[6], "dMean");
-    FloatView dVariance = floats(env, args[7], "dVariance");
-    FloatView dScale = floats(env, args[8], "dScale");
-    FloatView dOffset = floats(env, args[9], "dOffset");
+    FloatView dx = floats(env, args[5], "dx", true);
+    FloatView dMean = floats(env, args[6], "dMean", true);
+    FloatView dVariance = floats(env, args[7], "dVariance", true);
+    FloatView dScale = floats(env, args[8], "dScale", true);
+    FloatView dOffset = floats(env, args[9], "dOffset", true);
     const float epsilon = static_cast<float>(number(env, args[10], "epsilon"));
     const int64_t channels = static_cast<int64_t>(mean.length);
-    if (channels <= 0 || x.length % channels != 0) throw std::invalid_argument("batchNorm: bad channel count");
+    if (channels <= 0 || dy.length % channels != 0) throw std::invalid_argument("batchNorm: bad channel count");
     requireLength(variance, channels, "variance");
     if (scale.data != nullptr) requireLength(scale, channels, "scale");
-    requireLength(dy, x.length, "dy");
-    requireLength(dx, x.length, "dx");
-    for (const FloatView* v : {&dMean, &dVariance, &dScale, &dOffset}) requireLength(*v, channels, "gradient");
+    if (dx.data != nullptr) requireLength(dx, dy.length, "dx");
+    const bool sums = dMean.data != nullptr;
+    if (sums != (dVariance.data != nullptr) || sums != (dScale.data != nullptr) || sums != (dOffset.data != nullptr)) {
+      throw std::invalid_argument("batchNorm: the four per-channel gradients are all given or all null");
+    }
+    if (sums) {
+      for (const FloatView* v : {&dMean, &dVariance, &dScale, &dOffset}) requireLength(*v, channels, "gradient");
+      requireLength(x, dy.length, "x");
+    }
+    if (!sums && dx.data == nullptr) return undefinedValue(env);
 
     std::vector<float> rsqrt(channels), dxScale(channels);
     for (int64_t c = 0; c < channels; ++c) {
       rsqrt[c] = 1.f / std::sqrt(variance.data[c] + epsilon);
       dxScale[c] = rsqrt[c] * (scale.data == nullptr ? 1.f : scale.data[c]);
     }
+    const ChannelGroups groups(channels, static_cast<int64_t>(dy.length) / channels);
+    const auto runScale = groups.expand(dxScale);
+    if (!sums) {
+      parallelChunks(groups.groups, static_cast<int64_t>(dy.length), [&](int64_t begin, int64_t end) {
+        for (int64_t g = begin; g < end; ++g) {
+          const int64_t offset = groups.firstRow(g) * channels, length = groups.length(g);
+          const float* grad = dy.data + offset;
+          float* out = dx.data + offset;
+          for (int64_t i = 0; i < length; ++i) out[i] = grad[i] * runScale[i];
+        }
+      });
+      return undefinedValue(env);
+    }
     std::vector<float> meanCopy(mean.data, mean.data + channels);
-    const ChannelGroups groups(channels, static_cast<int64_t>(x.length) / channels);
-    const auto runScale = groups.expand(dxScale), runMean = groups.expand(meanCopy);
+    const auto runMean = groups.expand(meanCopy);
     const int64_t run = groups.runLength();
     const int threads = omp_get_max_threads();
     // Per-thread partial sums in double, combined in thread order: deterministic for a given thread count.
     std::vector<double> sumDy(static_cast<size_t>(threads) * run, 0.0);
     std::vector<double> sumDyCentered(static_cast<size_t>(threads) * run, 0.0);
-    parallelChunks(groups.groups, static_cast<int64_t>(x.length), [&](int64_t begin, int64_t end) {
+    parallelChunks(groups.groups, static_cast<int64_t>(dy.length), [&](int64_t begin, int64_t end) {
       const int id = omp_get_thread_num();
       double* partDy = sumDy.data() + static_cast<size_t>(id) * run;
       double* partCentered = sumDyCentered.data() + static_cast<size_t>(id) * run;
@@ -108,10 +132,12 @@ napi_value Backward(napi_env env, napi_callback_info info) {
         const int64_t offset = groups.firstRow(g) * channels, length = groups.length(g);
         const float* in = x.data + offset;
         const float* grad = dy.data + offset;
-        float* out = dx.data + offset;
+        if (dx.data != nullptr) {
+          float* out = dx.data + offset;
+          for (int64_t i = 0; i < length; ++i) out[i] = grad[i] * runScale[i];
+        }
         for (int64_t i = 0; i < length; ++i) {
           const float gi = grad[i];
-          out[i] = gi * runScale[i];
           partDy[i] += gi;
           partCentered[i] += static_cast<double>(gi) * (in[i] - runMean[i]);
         }

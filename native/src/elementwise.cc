@@ -291,6 +291,66 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
   });
 }
 
+/**
+ * One SGD step with momentum for a variable, the optimizer's tfjs ops fused into one pass (each step
+ * rounded to float32 in the same order): g = grad + decay * w; v = momentum * v + g;
+ * u = nesterov ? g + momentum * v : v; w = w - lr * u. Without a velocity buffer (momentum 0) u = g.
+ * Writes newValue and newVelocity (the latter only with a velocity).
+ */
+napi_value SgdUpdate(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto args = callArgs(env, info, 9);
+    FloatView value = floats(env, args[0], "value");
+    FloatView velocity = floats(env, args[1], "velocity", true);
+    FloatView grad = floats(env, args[2], "grad");
+    FloatView newValue = floats(env, args[3], "newValue");
+    FloatView newVelocity = floats(env, args[4], "newVelocity", true);
+    const float lr = static_cast<float>(number(env, args[5], "lr"));
+    const float momentum = static_cast<float>(number(env, args[6], "momentum"));
+    const float decay = static_cast<float>(number(env, args[7], "weightDecay"));
+    const bool nesterov = number(env, args[8], "nesterov") != 0;
+    requireLength(grad, value.length, "grad");
+    requireLength(newValue, value.length, "newValue");
+    if ((velocity.data == nullptr) != (newVelocity.data == nullptr)) {
+      throw std::invalid_argument("sgdUpdate: velocity and newVelocity are both given or both null");
+    }
+    if (velocity.data != nullptr) {
+      requireLength(velocity, value.length, "velocity");
+      requireLength(newVelocity, value.length, "newVelocity");
+    }
+    const int64_t n = static_cast<int64_t>(value.length);
+    const float* w = value.data;
+    const float* gr = grad.data;
+    const float* v = velocity.data;
+    float* wOut = newValue.data;
+    float* vOut = newVelocity.data;
+    parallelChunks(n, n, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        float g = gr[i];
+        if (decay > 0.f) {
+          const float d = w[i] * decay;
+          g = g + d;
+        }
+        float u = g;
+        if (v != nullptr) {
+          const float scaled = v[i] * momentum;
+          const float nv = scaled + g;
+          vOut[i] = nv;
+          if (nesterov) {
+            const float ahead = nv * momentum;
+            u = g + ahead;
+          } else {
+            u = nv;
+          }
+        }
+        const float step = u * lr;
+        wOut[i] = w[i] - step;
+      }
+    });
+    return undefinedValue(env);
+  });
+}
+
 }  // namespace
 
 void registerElementwise(napi_env env, napi_value exports) {
@@ -298,8 +358,9 @@ void registerElementwise(napi_env env, napi_value exports) {
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sgdUpdate", nullptr, SgdUpdate, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
-  check(env, napi_define_properties(env, exports, 3, properties), "define_properties");
+  check(env, napi_define_properties(env, exports, 4, properties), "define_properties");
 }
 
 }  // namespace native

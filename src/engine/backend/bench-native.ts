@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { inputGradient } from '../gradients';
 import { buildResNet18 } from '../model/builders/resnet';
 import { buildSmallResNet } from '../model/builders/small-resnet';
+import { createOptimizer, type Param } from '../train/optimizer';
 import { DEFAULT_SPIN_COUNT } from './native-addon';
 import { type BackendInfo, initBackend } from './select';
 import { loadWebgpuBackend } from './webgpu-backend';
@@ -85,12 +86,18 @@ function makeStep(model: tfl.LayersModel, work: BenchWork, batch: number): { ste
   const x = tf.randomNormal([batch, ...IMAGE_SHAPE], 0, 1, 'float32', 1) as tf.Tensor4D;
   if (work === 'train') {
     const labels = tf.oneHot(tf.randomUniform([batch], 0, CLASSES, 'int32', 2) as tf.Tensor1D, CLASSES);
-    const optimizer = tf.train.momentum(0.01, 0.9);
+    // The trainer's step (src/engine/train/trainer.ts): variableGrads, then the project's SGD with momentum
+    // 0.9 (PyTorch's form, as the PyTorch side runs it; no weight decay on either side).
+    const optimizer = createOptimizer({ kind: 'sgd', momentum: 0.9, weightDecay: 0 });
+    const params: Param[] = model.trainableWeights.map((w) => ({ key: w.originalName, variable: w.read() as tf.Variable }));
     return {
       step: async () => {
-        const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
-        await loss?.data();
-        loss?.dispose();
+        const { value, grads } = tf.variableGrads(
+          () => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+          params.map((p) => p.variable));
+        optimizer.apply(params, grads, 0.01);
+        await value.data();
+        tf.dispose([value, ...Object.values(grads)]);
       },
       dispose: () => { tf.dispose([x, labels]); optimizer.dispose(); },
     };

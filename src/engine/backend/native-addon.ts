@@ -28,10 +28,11 @@ export interface NativeAddon {
     x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null,
     y: Float32Array, channels: number, epsilon: number,
   ): void;
+  /** dx may be null, and so may the four per-channel gradients together (then x is not read and may be null). */
   batchNormBackward(
-    x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, dy: Float32Array,
-    dx: Float32Array, dMean: Float32Array, dVariance: Float32Array, dScale: Float32Array, dOffset: Float32Array,
-    epsilon: number,
+    x: Float32Array | null, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, dy: Float32Array,
+    dx: Float32Array | null, dMean: Float32Array | null, dVariance: Float32Array | null, dScale: Float32Array | null,
+    dOffset: Float32Array | null, epsilon: number,
   ): void;
   momentsForward(x: Float32Array, mean: Float32Array, variance: Float32Array, dims: [number, number, number]): void;
   momentsBackward(
@@ -40,6 +41,10 @@ export interface NativeAddon {
   binary(op: number, a: Float32Array, shapeA: number[], b: Float32Array, shapeB: number[], out: Float32Array, outShape: number[] | null): void;
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
   reduce(op: number, x: Float32Array, y: Float32Array, dims: [number, number, number]): void;
+  sgdUpdate(
+    value: Float32Array, velocity: Float32Array | null, grad: Float32Array, newValue: Float32Array, newVelocity: Float32Array | null,
+    lr: number, momentum: number, weightDecay: number, nesterov: number,
+  ): void;
 }
 
 /** File name node-gyp gives the addon (target_name in native/binding.gyp). */

@@ -156,6 +156,18 @@ export class NativeBackend extends MathBackendCPU {
     return info;
   }
 
+  /**
+   * How to compute a deferred output nothing has read yet, independently of it: its input buffers (to pin
+   * while the recipe may still run) and its computation, which writes a new buffer each call. Undefined when
+   * the tensor's values exist. Lets a consumer that may need the values much later (after the tensor is
+   * disposed) compute them only if it does, without computing the pending output itself now.
+   */
+  pendingRecipe(tensor: TensorInfo): { inputs: Float32Array[]; compute: () => Float32Array } | undefined {
+    if (!this.data.has(tensor.dataId)) return undefined;
+    const state = this.deferred.get(this.data.get(tensor.dataId));
+    return state?.pending !== undefined ? { inputs: state.inputs, compute: state.pending } : undefined;
+  }
+
   /** The tag of a deferred output whose values nothing has read yet (deferredOutput), else undefined. */
   pendingTag(tensor: TensorInfo): unknown {
     if (!this.data.has(tensor.dataId)) return undefined;

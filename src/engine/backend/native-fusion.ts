@@ -1,10 +1,12 @@
-// Inference-time fusion on the native backend. Outside gradient recording, a convolution's output is deferred
+// Inference-time fusion on the native backend. Outside gradient recording (and inside withInputGradientsOnly,
+// see fusionAllowed), a convolution's output is deferred
 // (NativeBackend.deferredOutput) with a PendingConv tag; when its first consumer is a batch normalisation
 // (fixed statistics) the BN is folded into the convolution's filter and bias, and when the next consumer is a
 // ReLU it becomes the convolution's oneDNN post-op: conv -> BN -> ReLU runs as one convolution instead of
 // three passes over the activations. A pending output that something else reads is computed then, as it would
 // have been, so results only change by the rounding of the folded weights.
 import { engine, type TensorInfo } from '@tensorflow/tfjs-core';
+import { filterGradientsWanted } from './kernels/input-gradients-only';
 import type { NativeBackend } from './native-backend';
 
 /** Index of the activation code in the addon's conv parameter list (native/src/conv.cc, ConvShape). */
@@ -27,9 +29,21 @@ export interface PendingConv {
   readonly outShape: number[];
 }
 
-/** True while tfjs records a gradient tape: then nothing is deferred or fused (gradients read every value). */
+/** True while tfjs records a gradient tape. */
 export function recordingGradients(): boolean {
   return engine().state.gradientDepth > 0;
+}
+
+/**
+ * Whether convolutions may be deferred and fused now: outside gradient recording, and inside
+ * withInputGradientsOnly (strong stimuli, input gradients), where no parameter gets a gradient. There the
+ * backward pass never reads the unfused intermediates: ReLU's gradient takes its mask from its output and
+ * batch norm's input gradient needs only its statistics (native-gradients.ts). While training, the
+ * gradients of the batch-norm parameters would read the convolution's output and compute it a second time.
+ * Either way results are right: a pending output that something reads is computed then.
+ */
+export function fusionAllowed(): boolean {
+  return !recordingGradients() || !filterGradientsWanted();
 }
 
 export function isPendingConv(tag: unknown): tag is PendingConv {
@@ -58,7 +72,7 @@ export function convOutput(backend: NativeBackend, conv: PendingConv): TensorInf
 
 /** The pending convolution behind a tensor, when it may still be fused (its values never read). */
 export function pendingConvOf(backend: NativeBackend, x: TensorInfo): PendingConv | undefined {
-  if (recordingGradients()) return undefined;
+  if (!fusionAllowed()) return undefined;
   const tag = backend.pendingTag(x);
   return isPendingConv(tag) && tag.params[ACTIVATION_PARAM] === 0 ? tag : undefined;
 }

@@ -1,6 +1,6 @@
 // Gradients that run as one native kernel on the native backend where tfjs composes them from several
-// full-size ops: FusedBatchNorm (about ten passes over the activation become one), Relu and Square (two or
-// three become one), Sum and Mean (ones, multiply, divide become one broadcast). Together they are most of
+// full-size ops: FusedBatchNorm (about ten passes over the activation become one, or a per-channel scale
+// when only the input gradient is read), Relu and Square (two or three become one), Sum and Mean (ones, multiply, divide become one broadcast). Together they are most of
 // the element-wise work of training a network with BatchNorm, whose statistics tfjs-layers computes with
 // tf.moments. The maths is tfjs's own; on every other backend, and for inputs the native kernels do not
 // take, the original gradient function runs unchanged. tfjs keeps one gradient registry per process, so
@@ -34,6 +34,19 @@ function batchNormGradient(original: GradFunc): GradFunc {
     const [dx, dMean, dVariance, dScale, dOffset] =
       engine().runKernel(NATIVE_BATCH_NORM_GRAD, inputs, attrs as NamedAttrMap) as Tensor[];
     return { x: () => dx, mean: () => dMean, variance: () => dVariance, scale: () => dScale, offset: () => dOffset };
+  };
+}
+
+/**
+ * ReLU: dy * (y > 0) from its output y, which equals dy * (x > 0). Its input may be a fused convolution's
+ * intermediate never computed (native-fusion.ts); the output always is. Registered with the output saved too.
+ */
+function reluGradient(original: GradFunc): GradFunc {
+  return (dy, saved, attrs) => {
+    const [x, y] = saved;
+    const gradient = dy as Tensor;
+    if (y === undefined || !onNative(y, gradient)) return original(dy, [x], attrs);
+    return { x: () => engine().runKernel(NATIVE_RELU_GRAD, { dy: gradient, x: y }) as Tensor };
   };
 }
 
@@ -72,17 +85,17 @@ const NATIVE_GRADIENT = Symbol('nativeGradient');
 
 /** Installs the backend-gated gradients; a no-op where they are already in place. */
 export function installNativeGradients(): void {
-  const overrides: [string, (original: GradFunc) => GradFunc][] = [
+  const overrides: [string, (original: GradFunc) => GradFunc, Partial<GradConfig>?][] = [
     [FusedBatchNorm, batchNormGradient],
-    [Relu, elementwiseGradient(NATIVE_RELU_GRAD)],
+    [Relu, reluGradient, { outputsToSave: [true] }],
     [Square, elementwiseGradient(NATIVE_SQUARE_GRAD)],
     [Sum, reductionGradient(false)],
     [Mean, reductionGradient(true)],
   ];
-  for (const [kernelName, wrap] of overrides) {
+  for (const [kernelName, wrap, saving] of overrides) {
     const original: GradConfig | undefined = getGradient(kernelName);
     if (original === undefined || NATIVE_GRADIENT in original.gradFunc) continue;
     const gradFunc = Object.assign(wrap(original.gradFunc), { [NATIVE_GRADIENT]: true });
-    registerGradient({ ...original, gradFunc });
+    registerGradient({ ...original, ...saving, gradFunc });
   }
 }

@@ -51,7 +51,10 @@ const forward: KernelFunc = (() => {
 
 /**
  * Inputs x, mean, variance, dy and optional scale (mean, variance, scale of shape [C] over x's last axis);
- * outputs [dx, dMean, dVariance, dScale, dOffset]: what tfjs's FusedBatchNorm gradient computes.
+ * outputs [dx, dMean, dVariance, dScale, dOffset]: what tfjs's FusedBatchNorm gradient computes. Every
+ * output is deferred: an input gradient through fixed statistics reads only dx, computed from dy alone
+ * without reading x (which may be a fused convolution's intermediate never computed, native-fusion.ts);
+ * training reads them all, and the first per-channel read computes dx in the same pass when still due.
  */
 const gradient: KernelFunc = (args) => {
   const backend = args.backend as NativeBackend;
@@ -59,20 +62,48 @@ const gradient: KernelFunc = (args) => {
   if (x === undefined || mean === undefined || variance === undefined || dy === undefined) {
     throw new Error(`${NATIVE_BATCH_NORM_GRAD}: x, mean, variance and dy are required`);
   }
-  const values = [x, mean, variance, dy].map((t) => backend.floatValues(t));
+  const values = [mean, variance, dy].map((t) => backend.floatValues(t));
   const scaleValues = scale === undefined ? null : backend.floatValues(scale);
-  if (values.some((v) => v === undefined) || scaleValues === undefined) {
+  if (x.dtype !== 'float32' || values.some((v) => v === undefined) || scaleValues === undefined) {
     throw new Error(`${NATIVE_BATCH_NORM_GRAD}: float32 inputs required`);
   }
-  const [xValues, meanValues, varianceValues, dyValues] = values as Float32Array[];
+  const [meanValues, varianceValues, dyValues] = values as Float32Array[];
   const channels = meanValues.length;
   const epsilon = (args.attrs?.varianceEpsilon as number | undefined) ?? DEFAULT_EPSILON;
-  const dx = backend.allocate(xValues.length);
-  const perChannelOutputs = [0, 1, 2, 3].map(() => backend.allocate(channels));
-  const [dMean, dVariance, dScale, dOffset] = perChannelOutputs;
-  backend.addon.batchNormBackward(xValues, meanValues, varianceValues, scaleValues, dyValues, dx, dMean, dVariance, dScale,
-    dOffset, epsilon);
-  return [backend.output(x.shape, dx), ...perChannelOutputs.map((v) => backend.output(mean.shape, v))];
+  let dx: Float32Array | undefined;
+  let perChannel: Float32Array[] | undefined;
+  const inputDx = (): Float32Array => {
+    if (dx === undefined) {
+      dx = backend.allocate(dyValues.length);
+      backend.addon.batchNormBackward(null, meanValues, varianceValues, scaleValues, dyValues, dx, null, null, null, null, epsilon);
+    }
+    return dx;
+  };
+  // x is needed only by the per-channel gradients, which may be read after x's tensor is gone (the optimizer
+  // reads scale and offset gradients after the tape is disposed): its buffer is pinned until then. A pending
+  // x (a fused convolution's intermediate) is not computed now; its recipe runs if those gradients are read.
+  const recipe = backend.pendingRecipe(x);
+  const xValues = recipe === undefined ? backend.floatValues(x) : undefined;
+  if (recipe === undefined && xValues === undefined) throw new Error(`${NATIVE_BATCH_NORM_GRAD}: float32 x required`);
+  const xBuffers = recipe?.inputs ?? [xValues as Float32Array];
+  const channelGradients = (): Float32Array[] => {
+    if (perChannel === undefined) {
+      const xData = recipe === undefined ? (xValues as Float32Array) : recipe.compute();
+      const outputs = [0, 1, 2, 3].map(() => new Float32Array(channels));
+      const writeDx = dx === undefined;
+      if (writeDx) dx = backend.allocate(dyValues.length);
+      backend.addon.batchNormBackward(xData, meanValues, varianceValues, scaleValues, dyValues, writeDx ? (dx as Float32Array) : null,
+        outputs[0], outputs[1], outputs[2], outputs[3], epsilon);
+      perChannel = outputs;
+    }
+    return perChannel;
+  };
+  // Every output keeps dy, the statistics and scale from reuse until read; the per-channel ones x's too.
+  const common = scaleValues === null ? [meanValues, varianceValues, dyValues] : [meanValues, varianceValues, dyValues, scaleValues];
+  return [
+    backend.deferredOutput(x.shape, common, inputDx),
+    ...[0, 1, 2, 3].map((i) => backend.deferredOutput(mean.shape, [...common, ...xBuffers], () => channelGradients()[i])),
+  ];
 };
 
 /** Kernel configs for batch normalisation. */

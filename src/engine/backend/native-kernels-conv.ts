@@ -8,7 +8,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { NATIVE_BACKEND_NAME, type NativeBackend, cpuKernel } from './native-backend';
 import { activationCode } from './native-activation';
-import { convOutput, fusableConv, recordingGradients } from './native-fusion';
+import { convOutput, fusableConv, fusionAllowed } from './native-fusion';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
 type PadValue = number | 'same' | 'valid' | backend_util.ExplicitPadding;
@@ -67,8 +67,8 @@ function forwardKernel(kernelName: string, depthwise: boolean, fused: boolean): 
     const params = convParams(info, depthwise, activation);
     if (params === undefined) return fallback(args);
     const alpha = (attrs.leakyreluAlpha as number | undefined) ?? 0.2;
-    if (fusableConv(params) && !recordingGradients()) {
-      // Inference: a following batch norm and ReLU may fold into this convolution (native-fusion.ts).
+    if (fusableConv(params) && fusionAllowed()) {
+      // Inference and input gradients: a following batch norm and ReLU may fold into this convolution (native-fusion.ts).
       return convOutput(backend, { kind: 'pendingConv', x: xValues, filter: filterValues, bias: biasValues, params, alpha, outShape: info.outShape });
     }
     const y = backend.allocate(util.sizeFromShape(info.outShape));

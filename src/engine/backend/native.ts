@@ -13,6 +13,7 @@ import { convKernelConfigs } from './native-kernels-conv';
 import { elementwiseKernelConfigs } from './native-kernels-elementwise';
 import { gradientKernelConfigs } from './native-kernels-grad';
 import { matMulKernelConfigs } from './native-kernels-matmul';
+import { optimizerKernelConfigs } from './native-kernels-optimizer';
 import { poolKernelConfigs } from './native-kernels-pool';
 import { installNativeMoments, momentsKernelConfigs } from './native-moments';
 
@@ -28,7 +29,7 @@ let kernelsRegistered = false;
 function nativeKernelConfigs(): KernelConfig[] {
   return [
     ...convKernelConfigs(), ...matMulKernelConfigs(), ...poolKernelConfigs(), ...batchNormKernelConfigs(),
-    ...elementwiseKernelConfigs(), ...gradientKernelConfigs(), ...momentsKernelConfigs(),
+    ...elementwiseKernelConfigs(), ...gradientKernelConfigs(), ...momentsKernelConfigs(), ...optimizerKernelConfigs(),
   ];
 }
 

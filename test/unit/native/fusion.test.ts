@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { strict as assert } from 'node:assert';
+import { withInputGradientsOnly } from '../../../src/engine/backend/kernels/input-gradients-only';
 import { addonCallsOf, expectSameOnBothBackends, input, useNativeBackendInSuite } from './native-test-kit';
 
 /** Variance values must be positive: squares of seeded normals plus a margin. */
@@ -53,5 +54,44 @@ describe('native backend: inference fusion of convolution, batch norm and ReLU',
         const second = tf.batchNorm(conv(), tf.add(mean, 1), positive(variance), offset, scale, 1e-3);
         return [first, second];
       }, { tolerance: 2e-5 });
+  });
+
+  // Input gradients (strong stimuli): no parameter gets a gradient, so the forward pass fuses as in inference
+  // and the backward pass reads neither the convolution's nor the batch norm's unfused output.
+  const inputGradient = (x: tf.Tensor, filter: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, offset: tf.Tensor, scale: tf.Tensor): tf.Tensor =>
+    withInputGradientsOnly(() => tf.grad((a: tf.Tensor) => {
+      const v = positive(variance);
+      const block = (t: tf.Tensor, f: tf.Tensor): tf.Tensor => tf.relu(tf.batchNorm(tf.conv2d(t as tf.Tensor4D, f as tf.Tensor4D, 1, 'same'), mean, v, offset, scale, 1e-3));
+      const filter2 = tf.slice(tf.concat([filter, filter], 2), [0, 0, 0, 0], [3, 3, 6, 6]);
+      return tf.sum(tf.mul(block(block(a, filter), filter2), tf.range(0, 6)));
+    })(x));
+
+  it('inside withInputGradientsOnly: conv -> batchNorm -> relu fuses, and its input gradient matches cpu', async () => {
+    await expectSameOnBothBackends('input gradient through fused blocks', inputs, inputGradient, { tolerance: 2e-5 });
+    const calls = await addonCallsOf(inputs, inputGradient);
+    assert.equal(calls.get('conv2dForward'), 2, 'each convolution ran once: its unfused output was never computed');
+    assert.ok(!calls.has('batchNormForward'), `batch norm ran separately (calls: ${[...calls.entries()].join(' ')})`);
+    assert.equal(calls.get('unary') ?? 0, 1, 'only the square of positive() runs as a unary op, not the ReLUs');
+    assert.equal(calls.get('batchNormBackward'), 2, 'one input-only batch-norm gradient per block');
+  });
+
+  it('batch-norm parameter gradients read after the tape is gone are right (pinned x, or a pending x recomputed)', async () => {
+    // Activations above the pool's 64 KiB threshold, so freed buffers are reused.
+    const large = [input([4, 32, 32, 5], 11), ...inputs.slice(1)];
+    for (const inputOnly of [false, true]) {
+      await expectSameOnBothBackends(`late-read scale and offset gradients (input gradients only: ${inputOnly})`, large,
+        (x, filter, mean, variance, offset, scale) => {
+          const v = positive(variance);
+          const f = (a: tf.Tensor, s: tf.Tensor, o: tf.Tensor): tf.Tensor =>
+            tf.sum(tf.mul(tf.relu(tf.batchNorm(tf.conv2d(a as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same'), mean, v, o, s, 1e-3)), tf.range(0, 6)));
+          const run = (): tf.Tensor[] => tf.grads(f)([x, scale, offset]);
+          const grads = inputOnly ? withInputGradientsOnly(run) : run();
+          // Activation-sized work that takes every free buffer of the pool (the tape's are free now) before
+          // the per-channel gradients are first read.
+          const churn = [tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same')];
+          for (let i = 0; i < 12; i++) churn.push(tf.add(churn[churn.length - 1], 1));
+          return [...grads, ...churn];
+        }, { tolerance: 2e-5 });
+    }
   });
 });
