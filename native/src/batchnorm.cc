@@ -3,6 +3,7 @@
 // about ten full-size element-wise ops; or only its input gradient, from dy alone.
 #include "batchnorm.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -28,9 +29,10 @@ ChannelParam channelParam(const FloatView& view, int64_t channels, float fallbac
   return {view.data, view.length == 1, fallback};
 }
 
+/** y = offset + (x - mean) * scale / sqrt(variance + epsilon) per channel, then max(y, 0) when `relu` is 1. */
 napi_value Forward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    auto args = callArgs(env, info, 8);
+    auto args = callArgs(env, info, 9);
     FloatView x = floats(env, args[0], "x");
     FloatView mean = floats(env, args[1], "mean");
     FloatView variance = floats(env, args[2], "variance");
@@ -39,6 +41,7 @@ napi_value Forward(napi_env env, napi_callback_info info) {
     FloatView y = floats(env, args[5], "y");
     const int64_t channels = static_cast<int64_t>(number(env, args[6], "channels"));
     const float epsilon = static_cast<float>(number(env, args[7], "epsilon"));
+    const bool relu = number(env, args[8], "relu") != 0;
     requireLength(y, x.length, "y");
     if (channels <= 0 || x.length % channels != 0) throw std::invalid_argument("batchNorm: bad channel count");
     const ChannelParam meanP = channelParam(mean, channels, 0.f, "mean");
@@ -58,7 +61,15 @@ napi_value Forward(napi_env env, napi_callback_info info) {
         const int64_t offset = groups.firstRow(g) * channels, length = groups.length(g);
         const float* in = x.data + offset;
         float* out = y.data + offset;
-        for (int64_t i = 0; i < length; ++i) out[i] = runAdd[i] + (in[i] - runShift[i]) * runMultiplier[i];
+        if (relu) {
+          // NaN stays NaN, as tfjs's ReLU keeps it.
+          for (int64_t i = 0; i < length; ++i) {
+            const float v = runAdd[i] + (in[i] - runShift[i]) * runMultiplier[i];
+            out[i] = v < 0.f ? 0.f : v;
+          }
+        } else {
+          for (int64_t i = 0; i < length; ++i) out[i] = runAdd[i] + (in[i] - runShift[i]) * runMultiplier[i];
+        }
       }
     });
     return undefinedValue(env);
@@ -169,7 +180,9 @@ void momentsDims(napi_env env, napi_value value, int64_t& outer, int64_t& reduce
 
 /**
  * Mean and (biased) variance over the middle axis of x viewed as [outer, reduced, inner]: tf.moments in one
- * call, two reads of x (mean, then squared deviations from it, in double), instead of four tfjs ops.
+ * call and one read of x, instead of four tfjs ops: sums of x and of x squared per lane in double (exact
+ * enough that E[x^2] - E[x]^2 loses nothing a float32 result keeps, unless |mean| exceeds the standard
+ * deviation by ~1e4, far outside what batch-norm inputs look like).
  */
 napi_value MomentsForward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -185,35 +198,37 @@ napi_value MomentsForward(napi_env env, napi_callback_info info) {
     const int threads = omp_get_max_threads();
     const ChannelGroups groups(inner, reduced);
     const int64_t run = groups.runLength();
-    std::vector<double> partial(static_cast<size_t>(threads) * run);
-    std::vector<double> totals(inner);
+    std::vector<double> sums(static_cast<size_t>(threads) * run), squares(sums.size());
+    std::vector<double> totalSum(inner), totalSquare(inner);
     for (int64_t o = 0; o < outer; ++o) {
       const float* base = x.data + o * reduced * inner;
-      std::vector<float> sliceMean(inner, 0.f);
-      // Pass 1: sums. Pass 2: squared deviations from the float32 mean (what tfjs subtracts).
-      for (int pass = 0; pass < 2; ++pass) {
-        const auto runMean = groups.expand(sliceMean);
-        std::fill(partial.begin(), partial.end(), 0.0);
-        parallelChunks(groups.groups, reduced * inner, [&](int64_t begin, int64_t end) {
-          double* acc = partial.data() + static_cast<size_t>(omp_get_thread_num()) * run;
-          for (int64_t g = begin; g < end; ++g) {
-            const float* values = base + groups.firstRow(g) * inner;
-            const int64_t length = groups.length(g);
-            if (pass == 0) {
-              for (int64_t i = 0; i < length; ++i) acc[i] += values[i];
-            } else {
-              for (int64_t i = 0; i < length; ++i) {
-                const double d = static_cast<double>(values[i] - runMean[i]);
-                acc[i] += d * d;
-              }
-            }
+      std::fill(sums.begin(), sums.end(), 0.0);
+      std::fill(squares.begin(), squares.end(), 0.0);
+      parallelChunks(groups.groups, reduced * inner, [&](int64_t begin, int64_t end) {
+        const size_t at = static_cast<size_t>(omp_get_thread_num()) * run;
+        double* sum = sums.data() + at;
+        double* square = squares.data() + at;
+        for (int64_t g = begin; g < end; ++g) {
+          const float* values = base + groups.firstRow(g) * inner;
+          const int64_t length = groups.length(g);
+          for (int64_t i = 0; i < length; ++i) {
+            const double v = values[i];
+            sum[i] += v;
+            square[i] += v * v;
           }
-        });
-        std::fill(totals.begin(), totals.end(), 0.0);
-        for (int t = 0; t < threads; ++t) groups.foldInto(partial.data() + static_cast<size_t>(t) * run, totals);
-        float* target = (pass == 0 ? mean.data : variance.data) + o * inner;
-        for (int64_t i = 0; i < inner; ++i) target[i] = static_cast<float>(totals[i] / static_cast<double>(reduced));
-        if (pass == 0) std::copy(target, target + inner, sliceMean.begin());
+        }
+      });
+      std::fill(totalSum.begin(), totalSum.end(), 0.0);
+      std::fill(totalSquare.begin(), totalSquare.end(), 0.0);
+      for (int t = 0; t < threads; ++t) {
+        groups.foldInto(sums.data() + static_cast<size_t>(t) * run, totalSum);
+        groups.foldInto(squares.data() + static_cast<size_t>(t) * run, totalSquare);
+      }
+      const double n = static_cast<double>(reduced);
+      for (int64_t i = 0; i < inner; ++i) {
+        const double m = totalSum[i] / n;
+        mean.data[o * inner + i] = static_cast<float>(m);
+        variance.data[o * inner + i] = static_cast<float>(std::max(0.0, totalSquare[i] / n - m * m));
       }
     }
     return undefinedValue(env);

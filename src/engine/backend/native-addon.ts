@@ -24,9 +24,10 @@ export interface NativeAddon {
   matMul(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, params: number[], alpha: number): void;
   poolForward(kind: number, x: Float32Array, y: Float32Array, params: PoolParams): void;
   poolBackward(kind: number, x: Float32Array | null, dy: Float32Array, dx: Float32Array, params: PoolParams): void;
+  /** relu 1: max(y, 0) in the same pass. */
   batchNormForward(
     x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null,
-    y: Float32Array, channels: number, epsilon: number,
+    y: Float32Array, channels: number, epsilon: number, relu: number,
   ): void;
   /** dx may be null, and so may the four per-channel gradients together (then x is not read and may be null). */
   batchNormBackward(

@@ -42,12 +42,41 @@ const forward: KernelFunc = (() => {
       return convOutput(backend, foldBatchNorm(backend, conv, meanValues as Float32Array, varianceValues as Float32Array, offsetValues,
         scaleValues, epsilon));
     }
-    const y = backend.allocate(xValues.length);
-    backend.addon.batchNormForward(xValues, meanValues as Float32Array, varianceValues as Float32Array, offsetValues, scaleValues,
-      y, channels, epsilon);
-    return backend.output(x.shape, y);
+    // Deferred: a following ReLU computes both in one pass (native-kernels-elementwise.ts) and, since ReLU's
+    // gradient reads its output, nothing may ever read this one (training's conv -> BN -> ReLU).
+    const norm: PendingBatchNorm = {
+      kind: 'pendingBatchNorm', x: xValues, mean: meanValues as Float32Array, variance: varianceValues as Float32Array,
+      offset: offsetValues, scale: scaleValues, channels, epsilon,
+    };
+    const inputs = [xValues, meanValues, varianceValues, offsetValues, scaleValues].filter((v): v is Float32Array => v instanceof Float32Array);
+    return backend.deferredOutput(x.shape, inputs, () => runBatchNorm(backend, norm, false), norm);
   };
 })();
+
+/** A batch normalisation not computed yet (FusedBatchNorm's deferred output). */
+export interface PendingBatchNorm {
+  readonly kind: 'pendingBatchNorm';
+  readonly x: Float32Array;
+  readonly mean: Float32Array;
+  readonly variance: Float32Array;
+  readonly offset: Float32Array | null;
+  readonly scale: Float32Array | null;
+  readonly channels: number;
+  readonly epsilon: number;
+}
+
+/** The pending batch norm behind a tensor whose values nothing has read, else undefined. */
+export function pendingBatchNormOf(backend: NativeBackend, x: TensorInfo): PendingBatchNorm | undefined {
+  const tag = backend.pendingTag(x);
+  return typeof tag === 'object' && tag !== null && (tag as { kind?: unknown }).kind === 'pendingBatchNorm' ? (tag as PendingBatchNorm) : undefined;
+}
+
+/** Computes a pending batch norm into a new buffer, with a ReLU in the same pass when `relu`. */
+export function runBatchNorm(backend: NativeBackend, norm: PendingBatchNorm, relu: boolean): Float32Array {
+  const y = backend.allocate(norm.x.length);
+  backend.addon.batchNormForward(norm.x, norm.mean, norm.variance, norm.offset, norm.scale, y, norm.channels, norm.epsilon, relu ? 1 : 0);
+  return y;
+}
 
 /**
  * Inputs x, mean, variance, dy and optional scale (mean, variance, scale of shape [C] over x's last axis);

@@ -8,6 +8,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { NATIVE_BACKEND_NAME, type NativeBackend, cpuKernel } from './native-backend';
 import { pendingConvOf, runPendingConv, withRelu } from './native-fusion';
+import { pendingBatchNormOf, runBatchNorm } from './native-kernels-batchnorm';
 
 /** Codes of native/src/elementwise.cc's BinaryOp. */
 export const BINARY_OPS = {
@@ -67,6 +68,9 @@ function unaryKernel(kernelName: string): KernelFunc {
       // Inference: a pending convolution (with any batch norm folded in) computes the ReLU as its post-op.
       const conv = pendingConvOf(backend, x);
       if (conv !== undefined) return backend.output(x.shape, runPendingConv(backend, withRelu(conv)));
+      // A pending batch norm (training) computes it in the same pass.
+      const norm = pendingBatchNormOf(backend, x);
+      if (norm !== undefined) return backend.output(x.shape, runBatchNorm(backend, norm, true));
     }
     const xValues = backend.floatValues(x);
     if (xValues === undefined) return fallback(args);

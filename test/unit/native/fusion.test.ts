@@ -38,7 +38,7 @@ describe('native backend: inference fusion of convolution, batch norm and ReLU',
       }, { tolerance: 2e-5 });
   });
 
-  it('nothing is fused while a gradient is recorded, and the gradients match cpu', async () => {
+  it('while training (gradients of every input) the convolution is not deferred, and the gradients match cpu', async () => {
     await expectSameOnBothBackends('conv-bn-relu gradient', inputs,
       (x, filter, mean, variance, offset, scale) =>
         tf.grads((a: tf.Tensor, f: tf.Tensor) =>
@@ -93,5 +93,30 @@ describe('native backend: inference fusion of convolution, batch norm and ReLU',
           return [...grads, ...churn];
         }, { tolerance: 2e-5 });
     }
+  });
+
+  // Training (tfjs-layers' BatchNormalization with batch statistics, then ReLU): the batch norm's output is
+  // deferred, the ReLU computes both in one pass, and ReLU's gradient reads the output, so the batch norm's
+  // own output is never written.
+  it('training: batch norm with batch statistics then ReLU runs as one pass; every gradient matches cpu', async () => {
+    const train = (x: tf.Tensor, filter: tf.Tensor, _mean: tf.Tensor, _variance: tf.Tensor, offset: tf.Tensor, scale: tf.Tensor): tf.Tensor[] =>
+      tf.grads((a: tf.Tensor, f: tf.Tensor, o: tf.Tensor, s: tf.Tensor) => {
+        const z = tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, 1, 'same');
+        const { mean, variance } = tf.moments(z, [0, 1, 2]);
+        const y = tf.relu(tf.batchNorm(z, mean, variance, o, s, 1e-3));
+        return tf.sum(tf.mul(y, tf.range(0, 6)));
+      })([x, filter, offset, scale]);
+    await expectSameOnBothBackends('training conv-moments-BN-ReLU gradients', inputs, train, { tolerance: 1e-4 });
+    const calls = await addonCallsOf(inputs, train);
+    assert.equal(calls.get('batchNormForward'), 1, 'one pass for batch norm and ReLU together');
+    assert.ok(!calls.has('unary'), `ReLU ran as its own pass (calls: ${[...calls.entries()].join(' ')})`);
+  });
+
+  it('a pending batch norm read by something other than ReLU is computed then, and matches cpu', async () => {
+    await expectSameOnBothBackends('BN output read directly and through ReLU', inputs,
+      (x, _filter, mean, variance, offset, scale) => {
+        const y = tf.batchNorm(x, mean, positive(variance), offset, scale, 1e-3);
+        return [tf.relu(y), tf.add(y, 1), y];
+      }, { tolerance: 2e-5 });
   });
 });
