@@ -10,7 +10,9 @@ three workloads the TypeScript side times:
   input-gradient  gradient of one class logit (summed over the batch) with respect to the input, eval mode,
                   parameters frozen (what strong-stimulus generation needs)
 Prints one JSON object on stdout: {"torch": version, "threads": n, "rows": [...]}, each row with the median
-milliseconds per step and the mean CPU milliseconds per step (all threads). Debian's python3-torch (PyTorch 1.13, oneDNN 2.6) is what it was written against.
+milliseconds per step and the mean CPU milliseconds per step (all threads).
+With --serve it instead runs steps on request, for timing interleaved with the TypeScript side: each stdin
+line {"model", "work", "format", "steps"} gets one stdout line {"times": [ms per step], "cpuMs": total}. Debian's python3-torch (PyTorch 1.13, oneDNN 2.6) is what it was written against.
 """
 import argparse
 import json
@@ -120,6 +122,33 @@ def workload(model, work, batch, size, classes, channels_last, device='cpu'):
     return step
 
 
+def serve(args, sync):
+    """Answers step requests until stdin closes; keeps the current model's workloads (one per memory format,
+    each warmed up once) until a request names another model or work."""
+    steps_by_format, current = {}, None
+    for line in sys.stdin:
+        request = json.loads(line)
+        if (request['model'], request['work']) != current:
+            steps_by_format, current = {}, (request['model'], request['work'])
+        fmt = request['format']
+        if fmt not in steps_by_format:
+            batch = args.gradient_batch if request['work'] == 'input-gradient' else args.batch
+            steps_by_format[fmt] = workload(build(request['model'], args.classes), request['work'], batch, args.size, args.classes,
+                                            fmt == 'channels_last', args.device)
+            for _ in range(args.warmup):
+                steps_by_format[fmt]()
+            sync()
+        step = steps_by_format[fmt]
+        times, cpu_before = [], cpu_seconds()
+        for _ in range(int(request['steps'])):
+            t0 = time.perf_counter()
+            step()
+            sync()
+            times.append((time.perf_counter() - t0) * 1000)
+        sys.stdout.write(json.dumps({'times': times, 'cpuMs': (cpu_seconds() - cpu_before) * 1000}) + '\n')
+        sys.stdout.flush()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--models', default='small_resnet,resnet18')
@@ -136,10 +165,14 @@ def main():
     parser.add_argument('--memory-format', choices=['contiguous', 'channels_last', 'best'], default='best',
                         help="'best' times both and keeps the faster, so the reference is PyTorch at its best")
     parser.add_argument('--device', default='cpu', help="'cpu' (the reference of the CPU backends) or 'cuda' (context for webgpu)")
+    parser.add_argument('--serve', action='store_true', help='run steps on request from stdin (see above)')
     args = parser.parse_args()
     sync = torch.cuda.synchronize if args.device.startswith('cuda') else (lambda: None)
     if args.threads > 0:
         torch.set_num_threads(args.threads)
+    if args.serve:
+        serve(args, sync)
+        return
     formats = ['contiguous', 'channels_last'] if args.memory_format == 'best' else [args.memory_format]
     rows = []
     for name in args.models.split(','):

@@ -4,10 +4,11 @@
 // calls `benchNative`; `node out/src/engine/backend/bench-native.js --help` runs it alone.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { execFile } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { inputGradient } from '../gradients';
 import { buildResNet18 } from '../model/builders/resnet';
@@ -36,7 +37,11 @@ export interface NativeBenchOptions {
   minSeconds?: number;
   minSteps?: number;
   maxSteps?: number;
-  /** Rounds of alternating PyTorch and native measurements, keeping each one's fastest (default 2). */
+  /**
+   * Rounds of alternating native and PyTorch blocks of steps (default 10): both sides sample the same minutes
+   * of a shared machine, whose speed drifts by tens of percent, so their ratio holds where two separate
+   * measurements would not.
+   */
   rounds?: number;
   /** Time PyTorch too (default true); a missing python3-torch gives a note, not a failure. */
   torch?: boolean;
@@ -157,7 +162,13 @@ interface TorchReport {
   rows: { model: BenchModel; work: BenchWork; batchSize: number; msPerStep: number; cpuMsPerStep: number; steps: number; memoryFormat: string }[];
 }
 
-async function runTorchOnce(options: BenchSettings, script: string, openMpEnv: Record<string, string>): Promise<NativeBenchRow[]> {
+/** A PyTorch row with what produced it: the OpenMP settings and memory format that were fastest. */
+interface TorchRow extends NativeBenchRow {
+  openMp: Record<string, string>;
+  memoryFormat: string;
+}
+
+async function runTorchOnce(options: BenchSettings, script: string, openMpEnv: Record<string, string>): Promise<TorchRow[]> {
   const args = [script, '--models', options.models.join(','), '--works', options.works.join(','), '--batch', String(options.batchSize),
     '--gradient-batch', String(options.gradientBatchSize), '--threads', String(options.threads), '--min-seconds', String(options.minSeconds),
     '--min-steps', String(options.minSteps), '--max-steps', String(options.maxSteps)];
@@ -168,7 +179,7 @@ async function runTorchOnce(options: BenchSettings, script: string, openMpEnv: R
   const policy = Object.entries(openMpEnv).map(([k, v]) => `${k}=${v}`).join(' ') || 'OpenMP default wait policy';
   return report.rows.map((row) => ({
     ...row, backend: 'torch', imagesPerSecond: (row.batchSize * 1000) / row.msPerStep, stepsPerSecond: 1000 / row.msPerStep,
-    detail: `PyTorch ${report.torch}, ${report.threads} threads, ${row.memoryFormat}, ${policy}`, loadAverage,
+    detail: `PyTorch ${report.torch}, ${report.threads} threads, ${row.memoryFormat}, ${policy}`, loadAverage, openMp: openMpEnv,
   }));
 }
 
@@ -177,14 +188,9 @@ async function runTorchOnce(options: BenchSettings, script: string, openMpEnv: R
  * with the short spin the native backend uses, keeping the fastest per row (with contiguous or
  * channels-last memory, whichever is faster, chosen inside the script).
  */
-async function runTorch(options: BenchSettings, log: (line: string) => void): Promise<NativeBenchRow[]> {
-  const script = findTorchScript();
-  if (script === undefined) {
-    log('bench: PyTorch skipped: scripts/bench-torch.py not found');
-    return [];
-  }
+async function runTorch(options: BenchSettings, script: string, log: (line: string) => void): Promise<TorchRow[]> {
   try {
-    const best = new Map<string, NativeBenchRow>();
+    const best = new Map<string, TorchRow>();
     const openMpSettings: Record<string, string>[] = [{}, { OMP_WAIT_POLICY: 'PASSIVE' }, { GOMP_SPINCOUNT: String(DEFAULT_SPIN_COUNT) }];
     for (const policy of openMpSettings) {
       for (const row of await runTorchOnce(options, script, policy)) {
@@ -193,7 +199,7 @@ async function runTorch(options: BenchSettings, log: (line: string) => void): Pr
         if (previous === undefined || row.msPerStep < previous.msPerStep) best.set(key, row);
       }
     }
-    for (const row of best.values()) log(`bench: torch ${row.model} ${row.work}: ${row.msPerStep.toFixed(1)} ms/step (${row.detail})`);
+    for (const row of best.values()) log(`bench: torch ${row.model} ${row.work}: ${row.msPerStep.toFixed(1)} ms/step alone (${row.detail})`);
     return [...best.values()];
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
@@ -244,6 +250,122 @@ async function measureBackend(backend: BenchBackend, settings: BenchSettings, lo
   return rows;
 }
 
+/** A PyTorch process (scripts/bench-torch.py --serve) that runs blocks of steps on request. */
+class TorchServer {
+  private readonly lines: AsyncIterator<string>;
+
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    this.lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  }
+
+  static start(options: BenchSettings, script: string, openMp: Record<string, string>): TorchServer {
+    const args = [script, '--serve', '--threads', String(options.threads), '--batch', String(options.batchSize),
+      '--gradient-batch', String(options.gradientBatchSize)];
+    const child = spawn(options.python, args, { env: { ...process.env, ...openMp }, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stderr.resume();
+    // A failed start shows as the output ending (run() then throws); without a listener it would crash the process.
+    child.on('error', () => undefined);
+    return new TorchServer(child);
+  }
+
+  async run(model: BenchModel, work: BenchWork, format: string, steps: number): Promise<{ times: number[]; cpuMs: number }> {
+    this.child.stdin.write(`${JSON.stringify({ model, work, format, steps })}\n`);
+    const line = await this.lines.next();
+    if (line.done === true) throw new Error(`the PyTorch process exited (code ${this.child.exitCode ?? 'none'})`);
+    return JSON.parse(line.value) as { times: number[]; cpuMs: number };
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
+}
+
+/** About this long per block of steps, so a round samples both sides within a second or two. */
+const BLOCK_MS = 400;
+
+/**
+ * Native and PyTorch timed in alternating blocks of steps, `rounds` times per row: the native rows, and the
+ * PyTorch rows updated with the interleaved timings. PyTorch runs with the OpenMP settings that were fastest
+ * alone (`torchRows`), in both memory formats (a block each per round), the faster one counting.
+ */
+async function measureInterleaved(settings: BenchSettings, torchRows: TorchRow[], script: string, log: (line: string) => void): Promise<NativeBenchRow[]> {
+  const info = await startBenchBackend('native', settings.threads, log);
+  if (info === undefined) return [];
+  const servers = new Map<string, TorchServer>();
+  const rows: NativeBenchRow[] = [];
+  try {
+    for (const modelName of settings.models) {
+      const model = buildModel(modelName);
+      try {
+        for (const work of settings.works) {
+          const torch = torchRows.find((r) => r.model === modelName && r.work === work);
+          if (torch === undefined) throw new Error(`PyTorch gave no ${modelName} ${work} row to interleave with`);
+          const policyKey = JSON.stringify(torch.openMp);
+          let server = servers.get(policyKey);
+          if (server === undefined) {
+            server = TorchServer.start(settings, script, torch.openMp);
+            servers.set(policyKey, server);
+          }
+          const batch = work === 'input-gradient' ? settings.gradientBatchSize : settings.batchSize;
+          const { step, dispose } = makeStep(model, work, batch);
+          try {
+            for (let i = 0; i < 2; i++) await step();
+            const probe = performance.now();
+            await step();
+            const estimate = Math.max(performance.now() - probe, torch.msPerStep);
+            const blockSteps = Math.min(20, Math.max(1, Math.round(BLOCK_MS / estimate)));
+            // PyTorch in both memory formats, each a block per round: the faster format counts, as alone.
+            const formats = ['channels_last', 'contiguous'];
+            for (const format of formats) await server.run(modelName, work, format, 1); // warm-up of each workload
+            const nativeTimes: number[] = [];
+            const torchTimes = new Map<string, { times: number[]; cpuMs: number }>(formats.map((f) => [f, { times: [], cpuMs: 0 }]));
+            let nativeCpuMs = 0;
+            for (let round = 0; round < settings.rounds; round++) {
+              const cpuBefore = process.cpuUsage();
+              for (let i = 0; i < blockSteps; i++) {
+                const t0 = performance.now();
+                await step();
+                nativeTimes.push(performance.now() - t0);
+              }
+              const cpu = process.cpuUsage(cpuBefore);
+              nativeCpuMs += (cpu.user + cpu.system) / 1000;
+              for (const format of formats) {
+                const block = await server.run(modelName, work, format, blockSteps);
+                const entry = torchTimes.get(format) as { times: number[]; cpuMs: number };
+                entry.times.push(...block.times);
+                entry.cpuMs += block.cpuMs;
+              }
+            }
+            const [bestFormat, bestTorch] = [...torchTimes].sort((a, b) => median(a[1].times) - median(b[1].times))[0];
+            const loadAverage = os.loadavg()[0];
+            const nativeMs = median(nativeTimes);
+            const torchMs = median(bestTorch.times);
+            rows.push({
+              model: modelName, work, backend: info.name, batchSize: batch, msPerStep: nativeMs, cpuMsPerStep: nativeCpuMs / nativeTimes.length,
+              imagesPerSecond: (batch * 1000) / nativeMs, stepsPerSecond: 1000 / nativeMs, steps: nativeTimes.length, detail: info.detail, loadAverage,
+            });
+            const policy = Object.entries(torch.openMp).map(([k, v]) => `${k}=${v}`).join(' ') || 'OpenMP default wait policy';
+            Object.assign(torch, {
+              msPerStep: torchMs, cpuMsPerStep: bestTorch.cpuMs / bestTorch.times.length, imagesPerSecond: (batch * 1000) / torchMs,
+              stepsPerSecond: 1000 / torchMs, steps: bestTorch.times.length, loadAverage, memoryFormat: bestFormat,
+              detail: `${torch.detail.split(',').slice(0, 2).join(',')}, ${bestFormat}, ${policy}, interleaved with native`,
+            });
+            log(`bench: ${modelName} ${work}: native ${nativeMs.toFixed(1)} ms/step, torch ${torchMs.toFixed(1)} ms/step, ` +
+              `interleaved ${settings.rounds} rounds of ${blockSteps} steps`);
+          } finally {
+            dispose();
+          }
+        }
+      } finally {
+        model.dispose();
+      }
+    }
+  } finally {
+    for (const server of servers.values()) server.close();
+  }
+  return rows;
+}
+
 /**
  * Times training, inference and input gradients of the small ResNet and ResNet-18 (32x32) on the native and
  * wasm backends and on PyTorch CPU, and returns one row per (model, work, backend) with images/s, steps/s
@@ -266,7 +388,7 @@ export async function benchNative(options: NativeBenchOptions = {}): Promise<Nat
     maxSteps: options.maxSteps ?? 30,
     torch: options.torch ?? true,
     python: options.python ?? '/usr/bin/python3',
-    rounds: options.rounds ?? 2,
+    rounds: options.rounds ?? 10,
   };
   log(`bench: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
   const best = new Map<string, NativeBenchRow>();
@@ -278,12 +400,17 @@ export async function benchNative(options: NativeBenchOptions = {}): Promise<Nat
     }
   };
   const backends = options.backends ?? ['native', 'wasm'];
-  // PyTorch and native alternate for `rounds` rounds and each keeps its fastest: on a shared machine the
-  // load changes between measurements, and the best round is the one least disturbed. The slow backends
-  // (wasm, cpu) run once.
-  for (let round = 0; round < settings.rounds; round++) {
-    if (settings.torch) keepFaster(await runTorch(settings, log));
-    if (backends.includes('native')) keepFaster(await measureBackend('native', settings, log));
+  // PyTorch alone first, with each OpenMP wait policy and memory format, to find its fastest settings; then
+  // native and PyTorch in alternating blocks (measureInterleaved), which gives the rows their ratio. The
+  // slow backends (wasm, cpu) run once, compared with the interleaved PyTorch timing.
+  const script = settings.torch ? findTorchScript() : undefined;
+  if (settings.torch && script === undefined) log('bench: PyTorch skipped: scripts/bench-torch.py not found');
+  const torchRows = script === undefined ? [] : await runTorch(settings, script, log);
+  keepFaster(torchRows);
+  if (backends.includes('native')) {
+    keepFaster(script !== undefined && torchRows.length > 0
+      ? await measureInterleaved(settings, torchRows, script, log)
+      : await measureBackend('native', settings, log));
   }
   for (const backend of backends.filter((b) => b !== 'native')) keepFaster(await measureBackend(backend, settings, log));
   const order = ['torch', ...backends];
