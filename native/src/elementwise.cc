@@ -351,6 +351,28 @@ napi_value SgdUpdate(napi_env env, napi_callback_info info) {
   });
 }
 
+/**
+ * A Keras moving-average update in one pass: out = value - (value - sample) * decay, each step rounded to
+ * float32 in tfjs-layers' order (BatchNormalization's moving mean and variance in training).
+ */
+napi_value MovingAverage(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto args = callArgs(env, info, 4);
+    FloatView value = floats(env, args[0], "value");
+    FloatView sample = floats(env, args[1], "sample");
+    FloatView out = floats(env, args[2], "out");
+    const float decay = static_cast<float>(number(env, args[3], "decay"));
+    requireLength(sample, value.length, "sample");
+    requireLength(out, value.length, "out");
+    for (size_t i = 0; i < value.length; ++i) {
+      const float difference = value.data[i] - sample.data[i];
+      const float delta = difference * decay;
+      out.data[i] = value.data[i] - delta;
+    }
+    return undefinedValue(env);
+  });
+}
+
 }  // namespace
 
 void registerElementwise(napi_env env, napi_value exports) {
@@ -359,8 +381,9 @@ void registerElementwise(napi_env env, napi_value exports) {
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"sgdUpdate", nullptr, SgdUpdate, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"movingAverage", nullptr, MovingAverage, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
-  check(env, napi_define_properties(env, exports, 4, properties), "define_properties");
+  check(env, napi_define_properties(env, exports, 5, properties), "define_properties");
 }
 
 }  // namespace native

@@ -42,6 +42,8 @@ export interface NativeAddon {
   binary(op: number, a: Float32Array, shapeA: number[], b: Float32Array, shapeB: number[], out: Float32Array, outShape: number[] | null): void;
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
   reduce(op: number, x: Float32Array, y: Float32Array, dims: [number, number, number]): void;
+  /** out = value - (value - sample) * decay (a Keras moving-average update). */
+  movingAverage(value: Float32Array, sample: Float32Array, out: Float32Array, decay: number): void;
   sgdUpdate(
     value: Float32Array, velocity: Float32Array | null, grad: Float32Array, newValue: Float32Array, newVelocity: Float32Array | null,
     lr: number, momentum: number, weightDecay: number, nesterov: number,

@@ -31,7 +31,29 @@ const sgdUpdate: KernelFunc = (args) => {
   return outputs;
 };
 
-/** Kernel configs of the optimizer steps. */
+/**
+ * Kernel name (native backend only): inputs value and sample, attr decay; output value - (value - sample) *
+ * decay, the moving-average update of a batch norm's statistics (native-batchnorm-layer.ts). No gradient.
+ */
+export const NATIVE_MOVING_AVERAGE = 'NativeMovingAverage';
+
+const movingAverage: KernelFunc = (args) => {
+  const backend = args.backend as NativeBackend;
+  const { value, sample } = args.inputs as Record<string, TensorInfo | undefined>;
+  const valueData = value === undefined ? undefined : backend.floatValues(value);
+  const sampleData = sample === undefined ? undefined : backend.floatValues(sample);
+  if (value === undefined || valueData === undefined || sampleData === undefined) {
+    throw new Error(`${NATIVE_MOVING_AVERAGE}: float32 value and sample required`);
+  }
+  const out = backend.allocate(valueData.length);
+  backend.addon.movingAverage(valueData, sampleData, out, args.attrs?.decay as number);
+  return backend.output(value.shape, out);
+};
+
+/** Kernel configs of the optimizer steps and statistics updates. */
 export function optimizerKernelConfigs(): KernelConfig[] {
-  return [{ kernelName: NATIVE_SGD_UPDATE, backendName: NATIVE_BACKEND_NAME, kernelFunc: sgdUpdate }];
+  return [
+    { kernelName: NATIVE_SGD_UPDATE, backendName: NATIVE_BACKEND_NAME, kernelFunc: sgdUpdate },
+    { kernelName: NATIVE_MOVING_AVERAGE, backendName: NATIVE_BACKEND_NAME, kernelFunc: movingAverage },
+  ];
 }

@@ -15,6 +15,7 @@ import { gradientKernelConfigs } from './native-kernels-grad';
 import { matMulKernelConfigs } from './native-kernels-matmul';
 import { optimizerKernelConfigs } from './native-kernels-optimizer';
 import { poolKernelConfigs } from './native-kernels-pool';
+import { installNativeBatchNormLayer } from './native-batchnorm-layer';
 import { installNativeMoments, momentsKernelConfigs } from './native-moments';
 
 /** What `loadNativeBackend` reports. */
@@ -78,6 +79,7 @@ export async function loadNativeBackend(threads?: number): Promise<NativeBackend
       registerNativeKernels();
       installNativeGradients();
       installNativeMoments();
+      installNativeBatchNormLayer();
       kernelsRegistered = true;
     }
     if (findBackendFactory(NATIVE_BACKEND_NAME) === null) {
