@@ -117,36 +117,27 @@ napi_value Backward(napi_env env, napi_callback_info info) {
     }
     const ChannelGroups groups(channels, static_cast<int64_t>(dy.length) / channels);
     const auto runScale = groups.expand(dxScale);
-    if (!sums) {
-      parallelChunks(groups.groups, static_cast<int64_t>(dy.length), [&](int64_t begin, int64_t end) {
-        for (int64_t g = begin; g < end; ++g) {
-          const int64_t offset = groups.firstRow(g) * channels, length = groups.length(g);
-          const float* grad = dy.data + offset;
-          float* out = dx.data + offset;
-          for (int64_t i = 0; i < length; ++i) out[i] = grad[i] * runScale[i];
-        }
-      });
-      return undefinedValue(env);
-    }
-    std::vector<float> meanCopy(mean.data, mean.data + channels);
-    const auto runMean = groups.expand(meanCopy);
+    // With the per-channel gradients: per-thread partial sums in double, combined in thread order
+    // (deterministic for a given thread count). Without them x is not read.
+    const std::vector<float> meanCopy(mean.data, mean.data + channels);
+    const auto runMean = sums ? groups.expand(meanCopy) : std::vector<float>();
     const int64_t run = groups.runLength();
     const int threads = omp_get_max_threads();
-    // Per-thread partial sums in double, combined in thread order: deterministic for a given thread count.
-    std::vector<double> sumDy(static_cast<size_t>(threads) * run, 0.0);
-    std::vector<double> sumDyCentered(static_cast<size_t>(threads) * run, 0.0);
+    std::vector<double> sumDy(sums ? static_cast<size_t>(threads) * run : 0, 0.0);
+    std::vector<double> sumDyCentered(sumDy.size(), 0.0);
     parallelChunks(groups.groups, static_cast<int64_t>(dy.length), [&](int64_t begin, int64_t end) {
-      const int id = omp_get_thread_num();
-      double* partDy = sumDy.data() + static_cast<size_t>(id) * run;
-      double* partCentered = sumDyCentered.data() + static_cast<size_t>(id) * run;
+      const size_t at = static_cast<size_t>(omp_get_thread_num()) * run;
       for (int64_t g = begin; g < end; ++g) {
         const int64_t offset = groups.firstRow(g) * channels, length = groups.length(g);
-        const float* in = x.data + offset;
         const float* grad = dy.data + offset;
         if (dx.data != nullptr) {
           float* out = dx.data + offset;
           for (int64_t i = 0; i < length; ++i) out[i] = grad[i] * runScale[i];
         }
+        if (!sums) continue;
+        const float* in = x.data + offset;
+        double* partDy = sumDy.data() + at;
+        double* partCentered = sumDyCentered.data() + at;
         for (int64_t i = 0; i < length; ++i) {
           const float gi = grad[i];
           partDy[i] += gi;
@@ -154,6 +145,7 @@ napi_value Backward(napi_env env, napi_callback_info info) {
         }
       }
     });
+    if (!sums) return undefinedValue(env);
     std::vector<double> totalDy(channels, 0.0), totalCentered(channels, 0.0);
     for (int t = 0; t < threads; ++t) {
       groups.foldInto(sumDy.data() + static_cast<size_t>(t) * run, totalDy);

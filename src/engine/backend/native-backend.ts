@@ -163,16 +163,20 @@ export class NativeBackend extends MathBackendCPU {
    * disposed) compute them only if it does, without computing the pending output itself now.
    */
   pendingRecipe(tensor: TensorInfo): { inputs: Float32Array[]; compute: () => Float32Array } | undefined {
-    if (!this.data.has(tensor.dataId)) return undefined;
-    const state = this.deferred.get(this.data.get(tensor.dataId));
+    const state = this.pendingState(tensor);
     return state?.pending !== undefined ? { inputs: state.inputs, compute: state.pending } : undefined;
   }
 
   /** The tag of a deferred output whose values nothing has read yet (deferredOutput), else undefined. */
   pendingTag(tensor: TensorInfo): unknown {
+    return this.pendingState(tensor)?.tag;
+  }
+
+  /** The state of a deferred output whose values nothing has read yet, else undefined. */
+  private pendingState(tensor: TensorInfo): DeferredValues | undefined {
     if (!this.data.has(tensor.dataId)) return undefined;
     const state = this.deferred.get(this.data.get(tensor.dataId));
-    return state?.pending !== undefined ? state.tag : undefined;
+    return state?.pending !== undefined ? state : undefined;
   }
 
   /** Wraps a freshly computed output buffer as a tensor of this backend (no copy). */

@@ -38,24 +38,16 @@ function batchNormGradient(original: GradFunc): GradFunc {
 }
 
 /**
- * ReLU: dy * (y > 0) from its output y, which equals dy * (x > 0). Its input may be a fused convolution's
- * intermediate never computed (native-fusion.ts); the output always is. Registered with the output saved too.
+ * dy combined with one saved tensor by a native kernel: the input x (Square), or for ReLU its output y, since
+ * dy * (y > 0) equals dy * (x > 0) and x may be a fused convolution's intermediate never computed
+ * (native-fusion.ts). ReLU is registered with its output saved too, after its input.
  */
-function reluGradient(original: GradFunc): GradFunc {
-  return (dy, saved, attrs) => {
-    const [x, y] = saved;
-    const gradient = dy as Tensor;
-    if (y === undefined || !onNative(y, gradient)) return original(dy, [x], attrs);
-    return { x: () => engine().runKernel(NATIVE_RELU_GRAD, { dy: gradient, x: y }) as Tensor };
-  };
-}
-
-function elementwiseGradient(kernelName: string): (original: GradFunc) => GradFunc {
+function elementwiseGradient(kernelName: string, savedIndex = 0): (original: GradFunc) => GradFunc {
   return (original) => (dy, saved, attrs) => {
-    const [x] = saved;
+    const operand = saved[savedIndex];
     const gradient = dy as Tensor;
-    if (!onNative(x, gradient)) return original(dy, saved, attrs);
-    return { x: () => engine().runKernel(kernelName, { dy: gradient, x }) as Tensor };
+    if (operand === undefined || !onNative(operand, gradient)) return original(dy, saved, attrs);
+    return { x: () => engine().runKernel(kernelName, { dy: gradient, x: operand }) as Tensor };
   };
 }
 
@@ -87,7 +79,7 @@ const NATIVE_GRADIENT = Symbol('nativeGradient');
 export function installNativeGradients(): void {
   const overrides: [string, (original: GradFunc) => GradFunc, Partial<GradConfig>?][] = [
     [FusedBatchNorm, batchNormGradient],
-    [Relu, reluGradient, { outputsToSave: [true] }],
+    [Relu, elementwiseGradient(NATIVE_RELU_GRAD, 1), { outputsToSave: [true] }],
     [Square, elementwiseGradient(NATIVE_SQUARE_GRAD)],
     [Sum, reductionGradient(false)],
     [Mean, reductionGradient(true)],

@@ -91,9 +91,12 @@ const gradient: KernelFunc = (args) => {
   if (x === undefined || mean === undefined || variance === undefined || dy === undefined) {
     throw new Error(`${NATIVE_BATCH_NORM_GRAD}: x, mean, variance and dy are required`);
   }
+  // x's values are not read here: x may be pending (a fused convolution's intermediate, see below).
+  const recipe = backend.pendingRecipe(x);
+  const xValues = recipe === undefined ? backend.floatValues(x) : undefined;
   const values = [mean, variance, dy].map((t) => backend.floatValues(t));
   const scaleValues = scale === undefined ? null : backend.floatValues(scale);
-  if (x.dtype !== 'float32' || values.some((v) => v === undefined) || scaleValues === undefined) {
+  if (x.dtype !== 'float32' || (recipe === undefined && xValues === undefined) || values.some((v) => v === undefined) || scaleValues === undefined) {
     throw new Error(`${NATIVE_BATCH_NORM_GRAD}: float32 inputs required`);
   }
   const [meanValues, varianceValues, dyValues] = values as Float32Array[];
@@ -111,9 +114,6 @@ const gradient: KernelFunc = (args) => {
   // x is needed only by the per-channel gradients, which may be read after x's tensor is gone (the optimizer
   // reads scale and offset gradients after the tape is disposed): its buffer is pinned until then. A pending
   // x (a fused convolution's intermediate) is not computed now; its recipe runs if those gradients are read.
-  const recipe = backend.pendingRecipe(x);
-  const xValues = recipe === undefined ? backend.floatValues(x) : undefined;
-  if (recipe === undefined && xValues === undefined) throw new Error(`${NATIVE_BATCH_NORM_GRAD}: float32 x required`);
   const xBuffers = recipe?.inputs ?? [xValues as Float32Array];
   const channelGradients = (): Float32Array[] => {
     if (perChannel === undefined) {
