@@ -70,6 +70,14 @@ def build(name, classes):
     raise SystemExit(f'unknown model {name}')
 
 
+def step_ms(step, sync):
+    """Wall-clock milliseconds of one step, finished on the device."""
+    t0 = time.perf_counter()
+    step()
+    sync()
+    return (time.perf_counter() - t0) * 1000
+
+
 def timed(step, warmup, min_steps, max_steps, min_seconds, sync=lambda: None):
     for _ in range(warmup):
         step()
@@ -77,10 +85,7 @@ def timed(step, warmup, min_steps, max_steps, min_seconds, sync=lambda: None):
     times, started = [], time.perf_counter()
     cpu_before = cpu_seconds()
     while len(times) < max_steps and (len(times) < min_steps or time.perf_counter() - started < min_seconds):
-        t0 = time.perf_counter()
-        step()
-        sync()
-        times.append((time.perf_counter() - t0) * 1000)
+        times.append(step_ms(step, sync))
     cpu_ms = (cpu_seconds() - cpu_before) * 1000 / len(times)
     return statistics.median(times), len(times), cpu_ms
 
@@ -139,12 +144,8 @@ def serve(args, sync):
                 steps_by_format[fmt]()
             sync()
         step = steps_by_format[fmt]
-        times, cpu_before = [], cpu_seconds()
-        for _ in range(int(request['steps'])):
-            t0 = time.perf_counter()
-            step()
-            sync()
-            times.append((time.perf_counter() - t0) * 1000)
+        cpu_before = cpu_seconds()
+        times = [step_ms(step, sync) for _ in range(int(request['steps']))]
         sys.stdout.write(json.dumps({'times': times, 'cpuMs': (cpu_seconds() - cpu_before) * 1000}) + '\n')
         sys.stdout.flush()
 

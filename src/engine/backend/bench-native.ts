@@ -133,15 +133,25 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** Wall-clock milliseconds of one step. */
+async function stepMs(step: () => Promise<void>): Promise<number> {
+  const t0 = performance.now();
+  await step();
+  return performance.now() - t0;
+}
+
+/** A row's speed fields from its batch and median milliseconds per step. */
+function speed(batch: number, ms: number): Pick<NativeBenchRow, 'msPerStep' | 'imagesPerSecond' | 'stepsPerSecond'> {
+  return { msPerStep: ms, imagesPerSecond: (batch * 1000) / ms, stepsPerSecond: 1000 / ms };
+}
+
 async function timeSteps(step: () => Promise<void>, minSeconds: number, minSteps: number, maxSteps: number): Promise<{ ms: number; cpuMs: number; steps: number }> {
   for (let i = 0; i < 2; i++) await step(); // warm-up: primitive creation, shader compilation, JIT, first allocations
   const times: number[] = [];
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   while (times.length < maxSteps && (times.length < minSteps || performance.now() - started < minSeconds * 1000)) {
-    const t0 = performance.now();
-    await step();
-    times.push(performance.now() - t0);
+    times.push(await stepMs(step));
   }
   const cpu = process.cpuUsage(cpuBefore);
   return { ms: median(times), cpuMs: (cpu.user + cpu.system) / 1000 / times.length, steps: times.length };
@@ -166,6 +176,14 @@ interface TorchReport {
 interface TorchRow extends NativeBenchRow {
   openMp: Record<string, string>;
   memoryFormat: string;
+  /** 'PyTorch <version>, <n> threads'. */
+  version: string;
+}
+
+/** The row's detail line: version, memory format, OpenMP settings, and how it was timed when interleaved. */
+function torchDetail(row: Pick<TorchRow, 'version' | 'memoryFormat' | 'openMp'>, interleaved: boolean): string {
+  const policy = Object.entries(row.openMp).map(([k, v]) => `${k}=${v}`).join(' ') || 'OpenMP default wait policy';
+  return `${row.version}, ${row.memoryFormat}, ${policy}${interleaved ? ', interleaved with native' : ''}`;
 }
 
 async function runTorchOnce(options: BenchSettings, script: string, openMpEnv: Record<string, string>): Promise<TorchRow[]> {
@@ -176,11 +194,10 @@ async function runTorchOnce(options: BenchSettings, script: string, openMpEnv: R
   const { stdout } = await promisify(execFile)(options.python, args, { maxBuffer: 16 * 1024 * 1024, env });
   const report = JSON.parse(stdout) as TorchReport;
   const loadAverage = os.loadavg()[0];
-  const policy = Object.entries(openMpEnv).map(([k, v]) => `${k}=${v}`).join(' ') || 'OpenMP default wait policy';
-  return report.rows.map((row) => ({
-    ...row, backend: 'torch', imagesPerSecond: (row.batchSize * 1000) / row.msPerStep, stepsPerSecond: 1000 / row.msPerStep,
-    detail: `PyTorch ${report.torch}, ${report.threads} threads, ${row.memoryFormat}, ${policy}`, loadAverage, openMp: openMpEnv,
-  }));
+  return report.rows.map((row) => {
+    const identity = { version: `PyTorch ${report.torch}, ${report.threads} threads`, memoryFormat: row.memoryFormat, openMp: openMpEnv };
+    return { ...row, ...speed(row.batchSize, row.msPerStep), backend: 'torch', ...identity, detail: torchDetail(identity, false), loadAverage };
+  });
 }
 
 /**
@@ -235,8 +252,8 @@ async function measureBackend(backend: BenchBackend, settings: BenchSettings, lo
         try {
           const { ms, cpuMs, steps } = await timeSteps(step, settings.minSeconds, settings.minSteps, settings.maxSteps);
           rows.push({
-            model: modelName, work, backend: info.name, batchSize: batch, msPerStep: ms, cpuMsPerStep: cpuMs, imagesPerSecond: (batch * 1000) / ms,
-            stepsPerSecond: 1000 / ms, steps, detail: info.detail, loadAverage: os.loadavg()[0],
+            model: modelName, work, backend: info.name, batchSize: batch, ...speed(batch, ms), cpuMsPerStep: cpuMs, steps, detail: info.detail,
+            loadAverage: os.loadavg()[0],
           });
           log(`bench: ${info.name} ${modelName} ${work}: ${ms.toFixed(1)} ms/step`);
         } finally {
@@ -310,9 +327,7 @@ async function measureInterleaved(settings: BenchSettings, torchRows: TorchRow[]
           const { step, dispose } = makeStep(model, work, batch);
           try {
             for (let i = 0; i < 2; i++) await step();
-            const probe = performance.now();
-            await step();
-            const estimate = Math.max(performance.now() - probe, torch.msPerStep);
+            const estimate = Math.max(await stepMs(step), torch.msPerStep);
             const blockSteps = Math.min(20, Math.max(1, Math.round(BLOCK_MS / estimate)));
             // PyTorch in both memory formats, each a block per round: the faster format counts, as alone.
             const formats = ['channels_last', 'contiguous'];
@@ -322,11 +337,7 @@ async function measureInterleaved(settings: BenchSettings, torchRows: TorchRow[]
             let nativeCpuMs = 0;
             for (let round = 0; round < settings.rounds; round++) {
               const cpuBefore = process.cpuUsage();
-              for (let i = 0; i < blockSteps; i++) {
-                const t0 = performance.now();
-                await step();
-                nativeTimes.push(performance.now() - t0);
-              }
+              for (let i = 0; i < blockSteps; i++) nativeTimes.push(await stepMs(step));
               const cpu = process.cpuUsage(cpuBefore);
               nativeCpuMs += (cpu.user + cpu.system) / 1000;
               for (const format of formats) {
@@ -341,14 +352,12 @@ async function measureInterleaved(settings: BenchSettings, torchRows: TorchRow[]
             const nativeMs = median(nativeTimes);
             const torchMs = median(bestTorch.times);
             rows.push({
-              model: modelName, work, backend: info.name, batchSize: batch, msPerStep: nativeMs, cpuMsPerStep: nativeCpuMs / nativeTimes.length,
-              imagesPerSecond: (batch * 1000) / nativeMs, stepsPerSecond: 1000 / nativeMs, steps: nativeTimes.length, detail: info.detail, loadAverage,
+              model: modelName, work, backend: info.name, batchSize: batch, ...speed(batch, nativeMs), cpuMsPerStep: nativeCpuMs / nativeTimes.length,
+              steps: nativeTimes.length, detail: info.detail, loadAverage,
             });
-            const policy = Object.entries(torch.openMp).map(([k, v]) => `${k}=${v}`).join(' ') || 'OpenMP default wait policy';
             Object.assign(torch, {
-              msPerStep: torchMs, cpuMsPerStep: bestTorch.cpuMs / bestTorch.times.length, imagesPerSecond: (batch * 1000) / torchMs,
-              stepsPerSecond: 1000 / torchMs, steps: bestTorch.times.length, loadAverage, memoryFormat: bestFormat,
-              detail: `${torch.detail.split(',').slice(0, 2).join(',')}, ${bestFormat}, ${policy}, interleaved with native`,
+              ...speed(batch, torchMs), cpuMsPerStep: bestTorch.cpuMs / bestTorch.times.length, steps: bestTorch.times.length, loadAverage,
+              memoryFormat: bestFormat, detail: torchDetail({ ...torch, memoryFormat: bestFormat }, true),
             });
             log(`bench: ${modelName} ${work}: native ${nativeMs.toFixed(1)} ms/step, torch ${torchMs.toFixed(1)} ms/step, ` +
               `interleaved ${settings.rounds} rounds of ${blockSteps} steps`);
