@@ -163,6 +163,105 @@ napi_value Backward(napi_env env, napi_callback_info info) {
   });
 }
 
+/**
+ * The whole gradient of batch normalisation in training, where mean and variance are x's own batch
+ * statistics (biased variance): what FusedBatchNorm's gradient plus the gradient of tf.moments give, in
+ * two reads of x and dy instead of four full-size passes. With `reluY` (the output of a ReLU that followed
+ * the normalisation) dy is first masked where reluY is not positive, so the ReLU's gradient costs no pass of
+ * its own. dx may be null (only the per-channel gradients), and so may dScale and dOffset together.
+ *   dOffset = sum g,  dScale = r sum g (x - mean),  dx = s r (g - sum g / n) - s r^3 (x - mean) sum g (x - mean) / n
+ * with g the masked dy, r = 1 / sqrt(variance + epsilon), s = scale, n = rows.
+ */
+napi_value TrainBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto args = callArgs(env, info, 10);
+    FloatView x = floats(env, args[0], "x");
+    FloatView mean = floats(env, args[1], "mean");
+    FloatView variance = floats(env, args[2], "variance");
+    FloatView scale = floats(env, args[3], "scale", true);
+    FloatView dy = floats(env, args[4], "dy");
+    FloatView reluY = floats(env, args[5], "reluY", true);
+    FloatView dx = floats(env, args[6], "dx", true);
+    FloatView dScale = floats(env, args[7], "dScale", true);
+    FloatView dOffset = floats(env, args[8], "dOffset", true);
+    const float epsilon = static_cast<float>(number(env, args[9], "epsilon"));
+    const int64_t channels = static_cast<int64_t>(mean.length);
+    if (channels <= 0 || dy.length % channels != 0) throw std::invalid_argument("batchNorm: bad channel count");
+    requireLength(variance, channels, "variance");
+    requireLength(x, dy.length, "x");
+    if (scale.data != nullptr) requireLength(scale, channels, "scale");
+    if (reluY.data != nullptr) requireLength(reluY, dy.length, "reluY");
+    if (dx.data != nullptr) requireLength(dx, dy.length, "dx");
+    if ((dScale.data == nullptr) != (dOffset.data == nullptr)) throw std::invalid_argument("batchNorm: dScale and dOffset are given together");
+    if (dScale.data != nullptr) {
+      requireLength(dScale, channels, "dScale");
+      requireLength(dOffset, channels, "dOffset");
+    }
+    const int64_t rows = static_cast<int64_t>(dy.length) / channels;
+    const ChannelGroups groups(channels, rows);
+    const std::vector<float> meanCopy(mean.data, mean.data + channels);
+    const auto runMean = groups.expand(meanCopy);
+    const int64_t run = groups.runLength();
+    const int threads = omp_get_max_threads();
+    std::vector<double> sumG(static_cast<size_t>(threads) * run, 0.0), sumGC(sumG.size(), 0.0);
+    const float* mask = reluY.data;
+    parallelChunks(groups.groups, static_cast<int64_t>(dy.length), [&](int64_t begin, int64_t end) {
+      const size_t at = static_cast<size_t>(omp_get_thread_num()) * run;
+      double* partG = sumG.data() + at;
+      double* partGC = sumGC.data() + at;
+      for (int64_t g = begin; g < end; ++g) {
+        const int64_t offset = groups.firstRow(g) * channels, length = groups.length(g);
+        const float* in = x.data + offset;
+        const float* grad = dy.data + offset;
+        const float* m = mask == nullptr ? nullptr : mask + offset;
+        for (int64_t i = 0; i < length; ++i) {
+          const float gi = (m == nullptr || m[i] > 0.f) ? grad[i] : 0.f;
+          partG[i] += gi;
+          partGC[i] += static_cast<double>(gi) * (in[i] - runMean[i]);
+        }
+      }
+    });
+    std::vector<double> totalG(channels, 0.0), totalGC(channels, 0.0);
+    for (int t = 0; t < threads; ++t) {
+      groups.foldInto(sumG.data() + static_cast<size_t>(t) * run, totalG);
+      groups.foldInto(sumGC.data() + static_cast<size_t>(t) * run, totalGC);
+    }
+    std::vector<float> a(channels), b(channels), k(channels);
+    const double n = static_cast<double>(rows);
+    for (int64_t c = 0; c < channels; ++c) {
+      const double r = 1.0 / std::sqrt(static_cast<double>(variance.data[c]) + epsilon);
+      const double s = scale.data == nullptr ? 1.0 : scale.data[c];
+      if (dScale.data != nullptr) {
+        dScale.data[c] = static_cast<float>(r * totalGC[c]);
+        dOffset.data[c] = static_cast<float>(totalG[c]);
+      }
+      a[c] = static_cast<float>(s * r);
+      b[c] = static_cast<float>(totalG[c] / n);
+      k[c] = static_cast<float>(s * r * r * r * totalGC[c] / n);
+    }
+    if (dx.data == nullptr) return undefinedValue(env);
+    const auto runA = groups.expand(a), runB = groups.expand(b), runK = groups.expand(k);
+    parallelChunks(groups.groups, static_cast<int64_t>(dy.length), [&](int64_t begin, int64_t end) {
+      for (int64_t g = begin; g < end; ++g) {
+        const int64_t offset = groups.firstRow(g) * channels, length = groups.length(g);
+        const float* in = x.data + offset;
+        const float* grad = dy.data + offset;
+        float* out = dx.data + offset;
+        if (mask == nullptr) {
+          for (int64_t i = 0; i < length; ++i) out[i] = runA[i] * (grad[i] - runB[i]) - runK[i] * (in[i] - runMean[i]);
+        } else {
+          const float* m = mask + offset;
+          for (int64_t i = 0; i < length; ++i) {
+            const float gi = m[i] > 0.f ? grad[i] : 0.f;
+            out[i] = runA[i] * (gi - runB[i]) - runK[i] * (in[i] - runMean[i]);
+          }
+        }
+      }
+    });
+    return undefinedValue(env);
+  });
+}
+
 /** Parses [outer, reduced, inner]: x is viewed as that, statistics are [outer, inner]. */
 void momentsDims(napi_env env, napi_value value, int64_t& outer, int64_t& reduced, int64_t& inner) {
   const auto dims = integers(env, value, "dims");
@@ -287,8 +386,9 @@ void registerBatchNorm(napi_env env, napi_value exports) {
       {"batchNormBackward", nullptr, Backward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"momentsForward", nullptr, MomentsForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"momentsBackward", nullptr, MomentsBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"batchNormTrainBackward", nullptr, TrainBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
-  check(env, napi_define_properties(env, exports, 4, properties), "define_properties");
+  check(env, napi_define_properties(env, exports, 5, properties), "define_properties");
 }
 
 }  // namespace native

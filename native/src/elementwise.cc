@@ -13,7 +13,7 @@
 namespace native {
 namespace {
 
-enum class BinaryOp : int { Add = 0, Sub, Mul, Div, Maximum, Minimum, SquaredDifference, MaskPositive, TwiceProduct };
+enum class BinaryOp : int { Add = 0, Sub, Mul, Div, Maximum, Minimum, SquaredDifference, MaskPositive, TwiceProduct, AddRelu };
 
 /** Applies `op` along one run of `length` elements; a stride of 0 repeats that operand's element. */
 template <BinaryOp Op>
@@ -31,6 +31,8 @@ void binaryRun(const float* a, int64_t strideA, const float* b, int64_t strideB,
       case BinaryOp::MaskPositive: return y > 0.f ? x : 0.f;
       // dy * 2x: the gradient of Square in one pass.
       case BinaryOp::TwiceProduct: return x * (2.f * y);
+      // max(x + y, 0), NaN kept: a residual sum and the ReLU after it in one pass.
+      case BinaryOp::AddRelu: { const float v = x + y; return v < 0.f ? 0.f : v; }
     }
     return 0.f;
   };
@@ -153,6 +155,7 @@ napi_value Binary(napi_env env, napi_callback_info info) {
         break;
       case BinaryOp::MaskPositive: binaryBroadcast<BinaryOp::MaskPositive>(plan, a.data, b.data, out.data); break;
       case BinaryOp::TwiceProduct: binaryBroadcast<BinaryOp::TwiceProduct>(plan, a.data, b.data, out.data); break;
+      case BinaryOp::AddRelu: binaryBroadcast<BinaryOp::AddRelu>(plan, a.data, b.data, out.data); break;
       default: throw std::invalid_argument("binary: unknown op");
     }
     return undefinedValue(env);

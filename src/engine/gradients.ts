@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { withInputGradientsOnly } from './backend/kernels/input-gradients-only';
+import type { NativeBackend } from './backend/native-backend';
+import { recordingGradients } from './backend/native-fusion';
+import { nativeGraphOf } from './backend/native-graph';
 import { logits } from './outputs';
 
 /** Which class score to differentiate: the pre-softmax logit or the log-softmax (log-probability). */
@@ -27,11 +30,17 @@ export function inputGradient(
   const n = x.shape[0];
   const classes = typeof classIndex === 'number' ? new Array<number>(n).fill(classIndex) : classIndex;
   if (classes.length !== n) throw new Error(`inputGradient: ${classes.length} class indices for a batch of ${n}`);
+  const numClasses = (model.outputs[0].shape[1] ?? 0) as number;
+  for (const c of classes) {
+    if (!Number.isInteger(c) || c < 0 || c >= numClasses) throw new Error(`inputGradient: class index ${c} is outside 0..${numClasses - 1}`);
+  }
+  // On the native backend, forward and backward off the tfjs engine (native-graph.ts) when the model's layers allow.
+  const graph = x.dtype !== 'float32' || recordingGradients() ? undefined : nativeGraphOf(model);
+  if (graph !== undefined) {
+    const { gradient, scores } = graph.inputGradient(tf.backend() as NativeBackend, x, classes, options.score === 'logsoftmax');
+    return { gradient: gradient as tf.Tensor4D, scores };
+  }
   return tf.tidy(() => {
-    const numClasses = (model.outputs[0].shape[1] ?? 0) as number;
-    for (const c of classes) {
-      if (!Number.isInteger(c) || c < 0 || c >= numClasses) throw new Error(`inputGradient: class index ${c} is outside 0..${numClasses - 1}`);
-    }
     const mask = tf.oneHot(tf.tensor1d(classes, 'int32'), numClasses);
     const perRow = (input: tf.Tensor4D): tf.Tensor1D => {
       const z = logits(model, input, false);

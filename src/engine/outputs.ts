@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import type { NativeBackend } from './backend/native-backend';
+import { recordingGradients } from './backend/native-fusion';
+import { nativeGraphOf } from './backend/native-graph';
 
 /**
  * How to get class logits and penultimate features out of any classifier, whether its last layer emits logits
@@ -66,6 +69,10 @@ export function outputsProbabilities(model: tfl.LayersModel): boolean {
 
 /** Pre-softmax class scores for a batch. `training` selects BatchNorm/Dropout behaviour. */
 export function logits(model: tfl.LayersModel, x: tf.Tensor, training = false): tf.Tensor2D {
+  if (!training) {
+    const z = nativeInference(model, x);
+    if (z !== undefined) return z as tf.Tensor2D;
+  }
   if (!outputsProbabilities(model)) return model.apply(x, { training }) as tf.Tensor2D;
   const h = classifierHead(model);
   return tf.tidy(() => {
@@ -78,5 +85,21 @@ export function logits(model: tfl.LayersModel, x: tf.Tensor, training = false): 
 
 /** Penultimate features (the input of the final Dense) for a batch, in inference mode. */
 export function penultimateFeatures(model: tfl.LayersModel, x: tf.Tensor): tf.Tensor2D {
-  return classifierHead(model).features.apply(x, { training: false }) as tf.Tensor2D;
+  const features = classifierHead(model).features;
+  return (nativeInference(features, x) ?? features.apply(x, { training: false })) as tf.Tensor2D;
+}
+
+/** `model.predict(x)`, computed natively where it can be (a model ending in softmax: always by tfjs). */
+export function inferenceOutput(model: tfl.LayersModel, x: tf.Tensor): tf.Tensor {
+  return nativeInference(model, x, false) ?? (model.predict(x) as tf.Tensor);
+}
+
+/**
+ * On the native backend, inference off the tfjs engine (native-graph.ts) when the model's layers allow and
+ * no gradient is being recorded; else undefined. A final softmax is dropped (logits).
+ */
+function nativeInference(model: tfl.LayersModel, x: tf.Tensor, logitsWanted = true): tf.Tensor | undefined {
+  const graph = x.dtype !== 'float32' || recordingGradients() ? undefined : nativeGraphOf(model);
+  if (graph === undefined || (graph.dropsSoftmax && !logitsWanted)) return undefined;
+  return graph.infer(tf.backend() as NativeBackend, x);
 }

@@ -11,9 +11,11 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { inputGradient } from '../gradients';
+import { logits } from '../outputs';
 import { buildResNet18 } from '../model/builders/resnet';
 import { buildSmallResNet } from '../model/builders/small-resnet';
 import { createOptimizer, type Param } from '../train/optimizer';
+import { trainStep } from '../train/trainer';
 import { DEFAULT_SPIN_COUNT } from './native-addon';
 import { type BackendInfo, initBackend } from './select';
 import { loadWebgpuBackend } from './webgpu-backend';
@@ -90,19 +92,15 @@ function buildModel(model: BenchModel): tfl.LayersModel {
 function makeStep(model: tfl.LayersModel, work: BenchWork, batch: number): { step: () => Promise<void>; dispose: () => void } {
   const x = tf.randomNormal([batch, ...IMAGE_SHAPE], 0, 1, 'float32', 1) as tf.Tensor4D;
   if (work === 'train') {
-    const labels = tf.oneHot(tf.randomUniform([batch], 0, CLASSES, 'int32', 2) as tf.Tensor1D, CLASSES);
-    // The trainer's step (src/engine/train/trainer.ts): variableGrads, then the project's SGD with momentum
-    // 0.9 (PyTorch's form, as the PyTorch side runs it; no weight decay on either side).
+    const labels = tf.randomUniform([batch], 0, CLASSES, 'int32', 2) as tf.Tensor1D;
+    // The trainer's own step (src/engine/train/trainer.ts, on native the compiled graph of native-graph.ts)
+    // with the project's SGD with momentum 0.9 (PyTorch's form, as the PyTorch side runs it; no weight
+    // decay on either side).
     const optimizer = createOptimizer({ kind: 'sgd', momentum: 0.9, weightDecay: 0 });
     const params: Param[] = model.trainableWeights.map((w) => ({ key: w.originalName, variable: w.read() as tf.Variable }));
     return {
       step: async () => {
-        const { value, grads } = tf.variableGrads(
-          () => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
-          params.map((p) => p.variable));
-        optimizer.apply(params, grads, 0.01);
-        await value.data();
-        tf.dispose([value, ...Object.values(grads)]);
+        await trainStep(model, params, optimizer, x, labels, undefined, CLASSES, 0.01);
       },
       dispose: () => { tf.dispose([x, labels]); optimizer.dispose(); },
     };
@@ -110,9 +108,9 @@ function makeStep(model: tfl.LayersModel, work: BenchWork, batch: number): { ste
   if (work === 'infer') {
     return {
       step: async () => {
-        const logits = tf.tidy(() => model.apply(x, { training: false }) as tf.Tensor);
-        await logits.data();
-        logits.dispose();
+        const z = tf.tidy(() => logits(model, x, false));
+        await z.data();
+        z.dispose();
       },
       dispose: () => x.dispose(),
     };

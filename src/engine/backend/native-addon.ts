@@ -35,6 +35,14 @@ export interface NativeAddon {
     dx: Float32Array | null, dMean: Float32Array | null, dVariance: Float32Array | null, dScale: Float32Array | null,
     dOffset: Float32Array | null, epsilon: number,
   ): void;
+  /**
+   * The whole batch-norm gradient in training (mean and variance are x's batch statistics), dy first masked
+   * by `reluY > 0` when given; dx may be null, and so may dScale and dOffset together.
+   */
+  batchNormTrainBackward(
+    x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, dy: Float32Array,
+    reluY: Float32Array | null, dx: Float32Array | null, dScale: Float32Array | null, dOffset: Float32Array | null, epsilon: number,
+  ): void;
   momentsForward(x: Float32Array, mean: Float32Array, variance: Float32Array, dims: [number, number, number]): void;
   momentsBackward(
     x: Float32Array, mean: Float32Array, dMean: Float32Array | null, dVariance: Float32Array | null, dx: Float32Array, dims: [number, number, number],

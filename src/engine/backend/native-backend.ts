@@ -107,6 +107,14 @@ export class NativeBackend extends MathBackendCPU {
     return released;
   }
 
+  /**
+   * Returns a buffer from `allocate` that no tensor owns and nothing else holds (a native-graph.ts
+   * intermediate) to the pool. Each buffer at most once.
+   */
+  recycle(buffer: Float32Array): void {
+    this.pool.release(buffer, this.forgetBuffer);
+  }
+
   /** Bytes of disposed tensors' buffers held for reuse (diagnostics, tests). */
   pooledBytes(): number {
     return this.pool.heldBytes();

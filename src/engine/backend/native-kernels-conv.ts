@@ -15,7 +15,7 @@ type PadValue = number | 'same' | 'valid' | backend_util.ExplicitPadding;
 type RoundingMode = 'floor' | 'round' | 'ceil' | undefined;
 
 /** The addon's conv parameter list, or undefined when oneDNN cannot express this padding (rare explicit pads). */
-function convParams(info: Conv2DInfo, depthwise: boolean, activation: number): number[] | undefined {
+export function convParams(info: Conv2DInfo, depthwise: boolean, activation: number): number[] | undefined {
   const effectiveH = (info.filterHeight - 1) * info.dilationHeight + 1;
   const effectiveW = (info.filterWidth - 1) * info.dilationWidth + 1;
   const { top, left } = info.padInfo;

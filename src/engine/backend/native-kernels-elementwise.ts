@@ -18,6 +18,8 @@ export const BINARY_OPS = {
 export const MASK_POSITIVE_OP = 7;
 /** dy * 2x: the gradient of Square. */
 export const TWICE_PRODUCT_OP = 8;
+/** max(a + b, 0): a residual sum and its ReLU in one pass (native-graph.ts). */
+export const ADD_RELU_OP = 9;
 
 /** Codes of native/src/elementwise.cc's UnaryOp, with the attribute that carries alpha where there is one. */
 const UNARY_OPS: Record<string, { code: number; alphaAttr?: string; defaultAlpha?: number }> = {

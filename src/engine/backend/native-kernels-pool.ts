@@ -7,8 +7,11 @@ import {
 } from '@tensorflow/tfjs-core';
 import { NATIVE_BACKEND_NAME, type NativeBackend, cpuKernel } from './native-backend';
 
-const MAX = 0;
-const AVERAGE = 1;
+/** The addon's pooling kinds (native/src/pool.cc). */
+export const MAX_POOL = 0;
+export const AVERAGE_POOL = 1;
+const MAX = MAX_POOL;
+const AVERAGE = AVERAGE_POOL;
 
 function poolInfo(xShape: number[], attrs: NamedAttrMap): backend_util.Conv2DInfo {
   return backend_util.computePool2DInfo(
@@ -17,7 +20,8 @@ function poolInfo(xShape: number[], attrs: NamedAttrMap): backend_util.Conv2DInf
     attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined);
 }
 
-function poolParams(info: backend_util.Conv2DInfo): number[] {
+/** The addon's pooling parameter list. */
+export function poolParams(info: backend_util.Conv2DInfo): number[] {
   return [
     info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
     info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,

@@ -8,6 +8,7 @@ import { analyzeBlocks, type Block } from '../model/blocks';
 import type { LoadedModel } from '../model/meta';
 import { changedBlocks, frozenWeightHashes } from '../model/model-hash';
 import { splitAtBlock } from '../model/split';
+import { inferenceOutput } from '../outputs';
 import { AuditError, throwIfCancelled } from '../util/errors';
 import { DatasetSource } from './dataset-source';
 import type { Recipe } from './recipe';
@@ -198,7 +199,7 @@ async function cacheActivations(
   for await (const { x, y, w, indices } of source.epoch(0, false)) {
     try {
       throwIfCancelled(signal);
-      const out = prefix.predict(x) as tf.Tensor;
+      const out = inferenceOutput(prefix, x);
       const [values, ys] = await Promise.all([out.data() as Promise<Float32Array>, y.data()]);
       out.dispose();
       indices.forEach((pos, row) => {
