@@ -24,6 +24,13 @@ import { convParams } from './native-kernels-conv';
 import { ADD_RELU_OP, BINARY_OPS, MASK_POSITIVE_OP } from './native-kernels-elementwise';
 import { AVERAGE_POOL, MAX_POOL, poolParams } from './native-kernels-pool';
 
+/** Codes of native/src/elementwise.cc's UnaryOp ReLU and ReduceOp Sum / Mean. */
+const RELU_UNARY_OP = 0;
+const SUM_REDUCE_OP = 0;
+const MEAN_REDUCE_OP = 1;
+/** ReLU as the conv / matmul post-op code (native-activation.ts). */
+const RELU_ACTIVATION = 1;
+
 /** The parts of a tfjs-layers LayerVariable used here. */
 interface LayerVariable {
   read(): tf.Variable;
@@ -37,7 +44,7 @@ type Op =
     padding: 'same' | 'valid'; relu: boolean;
   }
   | {
-    kind: 'batchNorm'; layer: tfl.layers.Layer; gamma: LayerVariable | null; beta: LayerVariable | null; movingMean: LayerVariable;
+    kind: 'batchNorm'; layer: tfl.layers.Layer; gamma: LayerVariable; beta: LayerVariable; movingMean: LayerVariable;
     movingVariance: LayerVariable; epsilon: number; momentum: number; relu: boolean;
   }
   | { kind: 'relu' }
@@ -206,13 +213,13 @@ export class NativeGraph {
             // Fixed statistics: the batch norm (and its ReLU) becomes this convolution's weights and post-op.
             const conv: PendingConv = { kind: 'pendingConv', x: input, filter: kernel, bias, params: [], alpha: 0, outShape: info.outShape };
             const f = foldBatchNorm(backend, conv, valuesOf(backend, fold.movingMean.read()), valuesOf(backend, fold.movingVariance.read()),
-              fold.beta === null ? null : valuesOf(backend, fold.beta.read()), fold.gamma === null ? null : valuesOf(backend, fold.gamma.read()), fold.epsilon);
+              valuesOf(backend, fold.beta.read()), valuesOf(backend, fold.gamma.read()), fold.epsilon);
             kernel = f.filter;
             bias = f.bias;
             relu = fold.relu;
             folded[node.foldInto as number] = true;
           }
-          const list = convParams(info, false, relu ? 1 : 0);
+          const list = convParams(info, false, relu ? RELU_ACTIVATION : 0);
           if (list === undefined) throw new Error(`native graph: layer ${node.name}: padding oneDNN cannot express`);
           params[values.length] = list;
           const y = scratch.take(size(node));
@@ -243,14 +250,14 @@ export class NativeGraph {
           }
           statistics[values.length] = { mean, variance, training: useBatch };
           const y = scratch.take(size(node));
-          addon.batchNormForward(input, mean, variance, op.beta === null ? null : valuesOf(backend, op.beta.read()),
-            op.gamma === null ? null : valuesOf(backend, op.gamma.read()), y, channels, op.epsilon, op.relu ? 1 : 0);
+          addon.batchNormForward(input, mean, variance, valuesOf(backend, op.beta.read()), valuesOf(backend, op.gamma.read()), y, channels,
+            op.epsilon, op.relu ? 1 : 0);
           values.push(y);
           break;
         }
         case 'relu': {
           const y = scratch.take(size(node));
-          addon.unary(0, input, y, 0);
+          addon.unary(RELU_UNARY_OP, input, y, 0);
           values.push(y);
           break;
         }
@@ -287,7 +294,7 @@ export class NativeGraph {
           const inShape = this.nodes[node.inputs[0]].shape;
           const channels = inShape[2];
           const y = scratch.take(size(node));
-          addon.reduce(1, input, y, [batch, inShape[0] * inShape[1], channels]);
+          addon.reduce(MEAN_REDUCE_OP, input, y, [batch, inShape[0] * inShape[1], channels]);
           values.push(y);
           break;
         }
@@ -295,7 +302,7 @@ export class NativeGraph {
           const kernelShape = op.kernel.read().shape as [number, number];
           const y = scratch.take(size(node));
           addon.matMul(input, valuesOf(backend, op.kernel.read()), op.bias === null ? null : valuesOf(backend, op.bias.read()), y,
-            [1, 1, batch, kernelShape[0], kernelShape[1], 0, 0, op.relu ? 1 : 0], 0);
+            [1, 1, batch, kernelShape[0], kernelShape[1], 0, 0, op.relu ? RELU_ACTIVATION : 0], 0);
           values.push(y);
           break;
         }
@@ -402,7 +409,7 @@ export class NativeGraph {
           }
           if (wants(op.bias)) {
             const db = scratch.take(units);
-            addon.reduce(0, g, db, [1, batch, units]);
+            addon.reduce(SUM_REDUCE_OP, g, db, [1, batch, units]);
             emit(op.bias, db);
           }
           if (needs[j]) {
@@ -424,7 +431,7 @@ export class NativeGraph {
           if (wants(op.bias)) {
             const channels = node.shape[2];
             const db = scratch.take(channels);
-            addon.reduce(0, g, db, [1, g.length / channels, channels]);
+            addon.reduce(SUM_REDUCE_OP, g, db, [1, g.length / channels, channels]);
             emit(op.bias, db);
           }
           if (needs[j]) {
@@ -442,7 +449,7 @@ export class NativeGraph {
           }
           const channels = node.shape[node.shape.length - 1];
           const stats = state.statistics[i] as { mean: Float32Array; variance: Float32Array; training: boolean };
-          const scale = op.gamma === null ? null : valuesOf(backend, op.gamma.read());
+          const scale = valuesOf(backend, op.gamma.read());
           const perChannel = wants(op.gamma) || wants(op.beta);
           const dx = needs[j] ? scratch.take(size(j)) : null;
           const dScale = perChannel ? scratch.take(channels) : null;
@@ -528,7 +535,7 @@ function variablesOf(op: Op): LayerVariable[] {
     case 'dense':
       return op.bias === null ? [op.kernel] : [op.kernel, op.bias];
     case 'batchNorm':
-      return [op.gamma, op.beta].filter((v): v is LayerVariable => v !== null);
+      return [op.gamma, op.beta];
     default:
       return [];
   }
@@ -721,7 +728,7 @@ function opOf(layer: tfl.layers.Layer, inputs: GraphNode[], isOutput: boolean): 
       // tfjs-layers cannot train a batch norm without both (it reads them unconditionally): left to it.
       if (!fields.gamma || !fields.beta) throw new Unsupported(`layer ${layer.name}: batch norm without scale or offset`);
       return {
-        kind: 'batchNorm', layer, gamma: fields.gamma ?? null, beta: fields.beta ?? null, movingMean, movingVariance,
+        kind: 'batchNorm', layer, gamma: fields.gamma, beta: fields.beta, movingMean, movingVariance,
         epsilon: config.epsilon as number, momentum: config.momentum as number, relu: false,
       };
     }
