@@ -5,10 +5,12 @@ import type { NativeBackend } from '../../../src/engine/backend/native-backend';
 import { NATIVE_GRAPH_ENV, NativeGraph, nativeGraphOf, nativeGraphRefusal } from '../../../src/engine/backend/native-graph';
 import { ADD_RELU_OP } from '../../../src/engine/backend/native-kernels-elementwise';
 import { inputGradient } from '../../../src/engine/gradients';
+import { blockMap } from '../../../src/engine/model/blocks';
 import { buildResNet18 } from '../../../src/engine/model/builders/resnet';
 import { buildSmallResNet } from '../../../src/engine/model/builders/small-resnet';
 import { applyTrainability } from '../../../src/engine/model/freeze';
 import type { BatchNormPolicy } from '../../../src/engine/model/meta';
+import { splitAtBlock } from '../../../src/engine/model/split';
 import { inferenceOutput, logits, penultimateFeatures } from '../../../src/engine/outputs';
 import { createOptimizer, type Param } from '../../../src/engine/train/optimizer';
 import { trainStep } from '../../../src/engine/train/trainer';
@@ -44,6 +46,17 @@ function mixedModel(): tfl.LayersModel {
   const output = tfl.layers.dense({ units: CLASSES, activation: 'softmax', kernelInitializer: init(4) }).apply(h) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: output });
 }
+
+/** The small ResNet after its first two blocks (stem, conv2): what training on cached frozen-prefix activations runs. */
+function suffixModel(): tfl.LayersModel {
+  const model = smallResNet();
+  const split = splitAtBlock(model, blockMap(model), 2);
+  alsoDispose.set(split.suffix, [split.prefix, model]);
+  return split.suffix;
+}
+
+/** Models sharing layers with a test's model, disposed with it. */
+const alsoDispose = new WeakMap<tfl.LayersModel, tfl.LayersModel[]>();
 
 /** ResNet-18 (narrow) with the ImageNet stem: zero padding, 'valid' 7x7/2 convolution, 3x3/2 max pooling. */
 function stemModel(): tfl.LayersModel {
@@ -94,6 +107,7 @@ async function trainThree(backend: string, build: () => tfl.LayersModel, options
   run.weights = await Promise.all(model.weights.map(async (v) => Float32Array.from(await v.read().data())));
   optimizer.dispose();
   model.dispose();
+  for (const other of alsoDispose.get(model) ?? []) other.dispose();
   return run;
 }
 
@@ -220,6 +234,10 @@ describe('native backend: compiled layer graph', () => {
   it('mixed layers: trainer steps match cpu, with per-example loss weights', async () => {
     await expectGraphTrainsLikeCpu('mixed', mixedModel);
     await expectGraphTrainsLikeCpu('mixed, weighted', mixedModel, { weighted: true });
+  });
+
+  it('the suffix model of frozen-prefix caching (layers shared with the whole model): trainer steps match cpu', async () => {
+    await expectGraphTrainsLikeCpu('suffix', suffixModel);
   });
 
   it('ResNet-18 with the ImageNet stem (zero padding, max pooling): trainer steps match cpu', async () => {
