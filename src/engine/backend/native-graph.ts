@@ -101,7 +101,12 @@ export class NativeGraph {
     private readonly variableNames: Set<string>,
     /** Whether the model ends in a softmax that the graph leaves out (its output is then the logits). */
     readonly dropsSoftmax: boolean,
-  ) {}
+  ) {
+    this.lastReaders = nodes.map((_, i) => Math.max(i, ...nodes.flatMap((node, k) => (node.inputs.includes(i) ? [k] : []))));
+  }
+
+  /** Per node, the index of the last node reading its output (its own index when none does). */
+  private readonly lastReaders: number[];
 
   /** Compiles `model`, or says which layer (or property) keeps it from running natively. */
   static compile(model: tfl.LayersModel): NativeGraph | { unsupported: string } {
@@ -149,7 +154,7 @@ export class NativeGraph {
   infer(backend: NativeBackend, x: tf.Tensor): tf.Tensor {
     const scratch = new Scratch(backend);
     try {
-      const state = this.forward(backend, scratch, inputValues(backend, x), x.shape, false);
+      const state = this.forward(backend, scratch, inputValues(backend, x), x.shape, false, true);
       const output = scratch.handOut(state.values[state.values.length - 1]);
       return tf.engine().makeTensorFromTensorInfo(backend.output([state.batch, ...this.nodes[this.nodes.length - 1].shape], output));
     } finally {
@@ -179,7 +184,12 @@ export class NativeGraph {
     }
   }
 
-  private forward(backend: NativeBackend, scratch: Scratch, x: Float32Array, xShape: number[], training: boolean): ForwardState {
+  /**
+   * The forward pass. With `freeEarly` (plain inference: no backward pass follows) each intermediate buffer
+   * goes back to the pool once its last consumer has run, as tfjs-layers' executor disposes intermediates;
+   * otherwise every output is kept for the backward pass.
+   */
+  private forward(backend: NativeBackend, scratch: Scratch, x: Float32Array, xShape: number[], training: boolean, freeEarly = false): ForwardState {
     const { addon } = backend;
     const batch = xShape[0];
     const expected = this.nodes[0].shape;
@@ -192,7 +202,10 @@ export class NativeGraph {
     const folded = this.nodes.map(() => false);
     const foldedKernels: (Float32Array | undefined)[] = [];
     const size = (node: GraphNode): number => batch * node.shape.reduce((a, b) => a * b, 1);
-    for (const node of this.nodes) {
+    // Per buffer, the last node that reads it (a buffer may be several nodes' output: a folded batch norm's
+    // is its convolution's, a Flatten's its input's); the output is never freed.
+    const lastReader = new Map<Float32Array, number>();
+    for (const [k, node] of this.nodes.entries()) {
       const op = node.op;
       const input = node.inputs.length > 0 ? values[node.inputs[0]] : x;
       switch (op.kind) {
@@ -305,6 +318,14 @@ export class NativeGraph {
             [1, 1, batch, kernelShape[0], kernelShape[1], 0, 0, op.relu ? RELU_ACTIVATION : 0], 0);
           values.push(y);
           break;
+        }
+      }
+      if (freeEarly) {
+        const out = values[k];
+        lastReader.set(out, Math.max(lastReader.get(out) ?? -1, k === this.nodes.length - 1 ? Infinity : this.lastReaders[k]));
+        for (const j of node.inputs) {
+          const buffer = values[j];
+          if (lastReader.get(buffer) === k) scratch.release(buffer);
         }
       }
     }
@@ -508,6 +529,12 @@ class Scratch {
     const buffer = this.backend.allocate(length);
     this.taken.add(buffer);
     return buffer;
+  }
+
+  /** Returns a buffer this step took to the pool now (nothing reads it any more). */
+  release(buffer: Float32Array): void {
+    if (!this.taken.delete(buffer)) return;
+    this.backend.recycle(buffer);
   }
 
   /**

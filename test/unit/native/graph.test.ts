@@ -313,6 +313,45 @@ describe('native backend: compiled layer graph', () => {
     }
   });
 
+  it('inference hands intermediate buffers back to the pool after their last reader, and still matches cpu', async () => {
+    const shape = [6, 32, 32, 3];
+    const xValues = randomValues(shape, 12);
+    const build = (): tfl.LayersModel => buildSmallResNet({ inputShape: [32, 32, 3], numClasses: CLASSES, seed: 5, width: 8 });
+    const run = async (backend: string): Promise<Float32Array> => {
+      await tf.setBackend(backend);
+      const model = build();
+      perturbBatchNorms(model);
+      const x = tf.tensor(xValues, shape);
+      const z = logits(model, x);
+      const values = Float32Array.from(await z.data());
+      tf.dispose([x, z]);
+      model.dispose();
+      return values;
+    };
+    const expected = await run('cpu');
+    await tf.setBackend('native');
+    const backend = tf.backend() as NativeBackend;
+    const allocate = backend.allocate.bind(backend);
+    const buffers: Float32Array[] = [];
+    backend.allocate = (length: number) => {
+      const buffer = allocate(length);
+      buffers.push(buffer);
+      return buffer;
+    };
+    let actual: Float32Array;
+    try {
+      await run('native'); // fills the pool
+      buffers.length = 0;
+      actual = await run('native');
+    } finally {
+      backend.allocate = allocate;
+    }
+    const large = buffers.filter((b) => b.length >= 6 * 32 * 32 * 8);
+    assert.ok(large.length >= 4, `expected the full-resolution activations among the allocations, got ${large.length}`);
+    assert.ok(new Set(large).size < large.length, 'no buffer was reused within the pass');
+    assert.ok(relativeError(actual, expected) <= 2e-5, `logits differ from cpu by ${relativeError(actual, expected).toExponential(2)}`);
+  });
+
   it(`${NATIVE_GRAPH_ENV}=off runs training through tfjs ops on native`, async () => {
     const previous = process.env[NATIVE_GRAPH_ENV];
     process.env[NATIVE_GRAPH_ENV] = 'off';
