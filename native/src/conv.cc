@@ -145,9 +145,17 @@ CacheKey keyOf(const std::vector<int64_t>& params, int64_t variant) {
   return key;
 }
 
+/**
+ * y = act(conv(x, filter) + bias). With the optional 8th argument `accumulate` 1, y's previous contents are
+ * added before the activation (oneDNN's sum post-op): a residual sum and its ReLU fused into the convolution.
+ */
 napi_value Forward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     auto args = callArgs(env, info, 7);
+    std::vector<napi_value> all(8);
+    size_t count = 8;
+    check(env, napi_get_cb_info(env, info, &count, all.data(), nullptr, nullptr), "get_cb_info");
+    const bool accumulate = count >= 8 && !isNullish(env, all[7]) && number(env, all[7], "accumulate") != 0;
     FloatView x = floats(env, args[0], "x");
     FloatView filter = floats(env, args[1], "filter");
     FloatView bias = floats(env, args[2], "bias", true);
@@ -162,7 +170,7 @@ napi_value Forward(napi_env env, napi_callback_info info) {
     const bool withBias = bias.data != nullptr;
     if (withBias) requireLength(bias, static_cast<size_t>(s.outC), "bias");
 
-    CacheKey key = keyOf(params, withBias ? 1 : 0);
+    CacheKey key = keyOf(params, (withBias ? 1 : 0) + (accumulate ? 2 : 0));
     // Alpha changes the primitive (leaky ReLU slope): part of the key, bit-exact.
     uint32_t alphaBits = 0;
     std::memcpy(&alphaBits, &alpha, sizeof alphaBits);
@@ -170,7 +178,7 @@ napi_value Forward(napi_env env, napi_callback_info info) {
     ForwardEntry& e = forwardCache().get(key, [&] {
       auto entry = std::make_unique<ForwardEntry>();
       dnnl::primitive_attr attr;
-      attr.set_post_ops(activationPostOps(s.activation, alpha));
+      attr.set_post_ops(activationPostOps(s.activation, alpha, accumulate));
       auto pd = s.forwardDesc(withBias, attr);
       entry->primitive = dnnl::convolution_forward(pd);
       entry->src = memory(pd.src_desc(), cpuEngine(), nullptr);

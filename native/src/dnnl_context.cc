@@ -33,8 +33,9 @@ void setComputeThreads(int threads) {
 
 void onThreadsChanged(void (*clear)()) { clearCallbacks().push_back(clear); }
 
-dnnl::post_ops activationPostOps(Activation activation, float alpha) {
+dnnl::post_ops activationPostOps(Activation activation, float alpha, bool sumFirst) {
   dnnl::post_ops ops;
+  if (sumFirst) ops.append_sum(1.f);
   switch (activation) {
     case Activation::None:
       break;

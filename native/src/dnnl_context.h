@@ -22,7 +22,8 @@ void setComputeThreads(int threads);
 enum class Activation : int64_t { None = 0, Relu = 1, Relu6 = 2, Elu = 3, LeakyRelu = 4, Sigmoid = 5 };
 
 /** oneDNN post-ops that apply `activation` to a primitive's output. */
-dnnl::post_ops activationPostOps(Activation activation, float alpha);
+/** The post-ops of an activation; with `sumFirst`, dst's previous contents are added before it (y = act(conv + y)). */
+dnnl::post_ops activationPostOps(Activation activation, float alpha, bool sumFirst = false);
 
 using CacheKey = std::vector<int64_t>;
 

@@ -14,9 +14,13 @@ export interface NativeAddon {
   setThreads(threads: number): void;
   getThreads(): number;
   runtimeInfo(): string;
-  /** `filterId`: NativeBackend.bufferId of the filter (0: no identity, always reorder). */
+  /**
+   * `filterId`: NativeBackend.bufferId of the filter (0: no identity, always reorder). `accumulate` 1: y's
+   * previous contents are added before the activation (a residual sum fused into the convolution).
+   */
   conv2dForward(
     x: Float32Array, filter: Float32Array, bias: Float32Array | null, y: Float32Array, params: ConvParams, alpha: number, filterId: number,
+    accumulate?: number,
   ): void;
   conv2dBackwardInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, params: ConvParams, filterId: number): void;
   conv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: ConvParams): void;

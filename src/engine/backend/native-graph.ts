@@ -68,6 +68,12 @@ interface GraphNode {
    * (and its ReLU) folds into the convolution (native-fusion.ts's foldBatchNorm).
    */
   foldInto?: number;
+  /**
+   * For such a conv whose batch norm's only consumer is a two-input Add: that Add and its other input. In
+   * plain inference, when that input's buffer has no reader left but the Add, the convolution accumulates
+   * into it (oneDNN's sum post-op, with the Add's ReLU): the residual sum costs no pass of its own.
+   */
+  sumInto?: { add: number; other: number };
 }
 
 /** What one batch's forward pass keeps for its backward pass. */
@@ -114,6 +120,7 @@ export class NativeGraph {
       const nodes = buildNodes(model);
       fuseRelus(nodes);
       markFolds(nodes);
+      markResidualSums(nodes);
       const names = new Set<string>();
       for (const node of nodes) {
         for (const variable of variablesOf(node.op)) names.add(variable.read().name);
@@ -201,6 +208,7 @@ export class NativeGraph {
     const params: ForwardState['convParams'] = [];
     const folded = this.nodes.map(() => false);
     const foldedKernels: (Float32Array | undefined)[] = [];
+    const summed = this.nodes.map(() => false);
     const size = (node: GraphNode): number => batch * node.shape.reduce((a, b) => a * b, 1);
     // Per buffer, the last node that reads it (a buffer may be several nodes' output: a folded batch norm's
     // is its convolution's, a Flatten's its input's); the output is never freed.
@@ -232,11 +240,15 @@ export class NativeGraph {
             relu = fold.relu;
             folded[node.foldInto as number] = true;
           }
+          // Plain inference: the residual sum after the folded batch norm accumulates into the other input's buffer.
+          const sum = freeEarly && fold !== undefined && node.sumInto !== undefined && scratch.owns(values[node.sumInto.other]) ? node.sumInto : undefined;
+          if (sum !== undefined) relu = (this.nodes[sum.add].op as { relu: boolean }).relu;
           const list = convParams(info, false, relu ? RELU_ACTIVATION : 0);
           if (list === undefined) throw new Error(`native graph: layer ${node.name}: padding oneDNN cannot express`);
           params[values.length] = list;
-          const y = scratch.take(size(node));
-          addon.conv2dForward(input, kernel, bias, y, list, 0, backend.bufferId(kernel));
+          const y = sum !== undefined ? values[sum.other] : scratch.take(size(node));
+          addon.conv2dForward(input, kernel, bias, y, list, 0, backend.bufferId(kernel), sum !== undefined ? 1 : 0);
+          if (sum !== undefined) summed[sum.add] = true;
           values.push(y);
           // The folded kernel, for the input gradient.
           foldedKernels[values.length - 1] = fold !== undefined ? kernel : undefined;
@@ -275,6 +287,10 @@ export class NativeGraph {
           break;
         }
         case 'add': {
+          if (summed[k]) {
+            values.push(values[node.inputs[0]]); // computed by the convolution (sumInto): both inputs are that buffer
+            break;
+          }
           const shape = [size(node)];
           let sum = values[node.inputs[0]];
           for (let i = 1; i < node.inputs.length; i++) {
@@ -529,6 +545,11 @@ class Scratch {
     const buffer = this.backend.allocate(length);
     this.taken.add(buffer);
     return buffer;
+  }
+
+  /** Whether this step took `buffer` and still holds it. */
+  owns(buffer: Float32Array | undefined): boolean {
+    return buffer !== undefined && this.taken.has(buffer) && !this.kept.has(buffer);
   }
 
   /** Returns a buffer this step took to the pool now (nothing reads it any more). */
@@ -808,6 +829,34 @@ function opOf(layer: tfl.layers.Layer, inputs: GraphNode[], isOutput: boolean): 
 }
 
 /** Marks each conv without a ReLU of its own whose only consumer is a batch norm (folded there in inference). */
+/**
+ * Marks convs whose folded batch norm feeds a two-input Add as `sumInto` it, where nothing after the conv
+ * but that Add reads the Add's other input (through any node sharing its buffer: a folded batch norm's
+ * conv, a Flatten's input), so that buffer may be overwritten. The graph's input is never overwritten.
+ */
+function markResidualSums(nodes: GraphNode[]): void {
+  const consumers = nodes.map(() => [] as number[]);
+  nodes.forEach((node, i) => node.inputs.forEach((j) => consumers[j].push(i)));
+  // The node whose buffer each node's output is (in inference, where batch norms fold).
+  const root = nodes.map((_, i) => i);
+  nodes.forEach((node, i) => {
+    if (node.op.kind === 'flatten') root[i] = root[node.inputs[0]];
+    if (node.op.kind === 'batchNorm' && nodes[node.inputs[0]].foldInto === i) root[i] = root[node.inputs[0]];
+  });
+  const readers = (i: number): number[] => nodes.flatMap((_, k) => (root[k] === root[i] ? consumers[k] : []));
+  nodes.forEach((add, a) => {
+    if (add.op.kind !== 'add' || add.inputs.length !== 2 || add.inputs[0] === add.inputs[1]) return;
+    for (const [q, p] of [[add.inputs[1], add.inputs[0]], [add.inputs[0], add.inputs[1]]]) {
+      const norm = nodes[q];
+      const c = norm.inputs[0];
+      if (norm.op.kind !== 'batchNorm' || norm.op.relu || nodes[c]?.foldInto !== q || consumers[q].length !== 1) continue;
+      if (nodes[root[p]].op.kind === 'input' || root[p] > c || readers(p).some((k) => k >= c && k !== a)) continue;
+      nodes[c].sumInto = { add: a, other: p };
+      return;
+    }
+  });
+}
+
 function markFolds(nodes: GraphNode[]): void {
   const consumers = nodes.map(() => [] as number[]);
   nodes.forEach((node, i) => node.inputs.forEach((j) => consumers[j].push(i)));

@@ -70,7 +70,7 @@ function perturbBatchNorms(model: tfl.LayersModel): void {
     if (!/moving_mean|moving_variance|gamma|beta/.test(w.originalName)) continue;
     const values = randomValues(w.shape as number[], seed++, 0.3);
     const positive = /moving_variance|gamma/.test(w.originalName);
-    const t = tf.tensor(values.map((v) => (positive ? 1 + v : v)), w.shape as number[]);
+    const t = tf.tensor(values.map((v) => (positive ? 1 + Math.abs(v) : v)), w.shape as number[]);
     w.write(t);
     t.dispose();
   }
@@ -112,7 +112,10 @@ async function trainThree(backend: string, build: () => tfl.LayersModel, options
 }
 
 /** Trains on cpu (tfjs ops) and on native (the graph: asserted by its kernel running) and compares. */
-async function expectGraphTrainsLikeCpu(label: string, build: () => tfl.LayersModel, options: Parameters<typeof trainThree>[2] = {}): Promise<void> {
+async function expectGraphTrainsLikeCpu(
+  label: string, build: () => tfl.LayersModel, options: Parameters<typeof trainThree>[2] & { tolerance?: number } = {},
+): Promise<void> {
+  const tolerance = options.tolerance ?? 1e-4;
   const expected = await trainThree('cpu', build, options);
   await tf.setBackend('native');
   const before = tf.memory().numTensors;
@@ -127,10 +130,13 @@ async function expectGraphTrainsLikeCpu(label: string, build: () => tfl.LayersMo
   assert.ok((spy.calls.get('batchNormTrainBackward') ?? 0) + (spy.calls.get('batchNormBackward') ?? 0) > 0, `${label}: the graph did not run`);
   assert.ok(!spy.calls.has('momentsBackward'), `${label}: the tfjs path ran (moments gradient)`);
   assert.deepEqual(actual.correct, expected.correct, `${label}: hit counts`);
-  for (let i = 0; i < 3; i++) assert.ok(Math.abs(actual.losses[i] - expected.losses[i]) <= 1e-5 * Math.max(1, Math.abs(expected.losses[i])), `${label}: loss ${i} ${actual.losses[i]} vs ${expected.losses[i]}`);
+  for (let i = 0; i < 3; i++) {
+    const error = Math.abs(actual.losses[i] - expected.losses[i]) / Math.max(1, Math.abs(expected.losses[i]));
+    assert.ok(error <= tolerance / 10, `${label}: loss ${i} ${actual.losses[i]} vs ${expected.losses[i]}`);
+  }
   for (let i = 0; i < expected.weights.length; i++) {
     const error = relativeError(actual.weights[i], expected.weights[i]);
-    assert.ok(error <= 1e-4, `${label}: weight ${i} differs from cpu by ${error.toExponential(2)}`);
+    assert.ok(error <= tolerance, `${label}: weight ${i} differs from cpu by ${error.toExponential(2)}`);
   }
 }
 
@@ -241,7 +247,9 @@ describe('native backend: compiled layer graph', () => {
   });
 
   it('ResNet-18 with the ImageNet stem (zero padding, max pooling): trainer steps match cpu', async () => {
-    await expectGraphTrainsLikeCpu('stem', stemModel);
+    // At 24 px its last stages are 2x2 and 1x1: batch norm over a batch of 6 such maps amplifies rounding.
+    // TF.js's own ops on native (BIAS_AUDIT_NATIVE_GRAPH=off) differ from cpu by as much (measured 4.7e-4).
+    await expectGraphTrainsLikeCpu('stem', stemModel, { tolerance: 1e-3 });
   });
 
   it('frozen stem: frozen statistics stay put (policy frozen) or update (policy train), like cpu', async () => {
@@ -313,10 +321,11 @@ describe('native backend: compiled layer graph', () => {
     }
   });
 
-  it('inference hands intermediate buffers back to the pool after their last reader, and still matches cpu', async () => {
+  it('inference hands intermediates back to the pool after their last reader and sums residuals inside the convolutions; logits match cpu', async () => {
     const shape = [6, 32, 32, 3];
     const xValues = randomValues(shape, 12);
-    const build = (): tfl.LayersModel => buildSmallResNet({ inputShape: [32, 32, 3], numClasses: CLASSES, seed: 5, width: 8 });
+    // Two blocks in the first stage: the second block's first convolution can reuse the first block's buffer.
+    const build = (): tfl.LayersModel => buildSmallResNet({ inputShape: [32, 32, 3], numClasses: CLASSES, seed: 5, width: 8, blocksPerStage: [2, 1, 1] });
     const run = async (backend: string): Promise<Float32Array> => {
       await tf.setBackend(backend);
       const model = build();
@@ -339,15 +348,21 @@ describe('native backend: compiled layer graph', () => {
       return buffer;
     };
     let actual: Float32Array;
+    let spy: ReturnType<typeof spyOnAddon> | undefined;
     try {
       await run('native'); // fills the pool
       buffers.length = 0;
+      spy = spyOnAddon();
       actual = await run('native');
     } finally {
+      spy?.restore();
       backend.allocate = allocate;
     }
+    // Every residual sum and its ReLU ran inside the block's second convolution (sumInto): the only binary
+    // passes are the batch-norm folds of this fresh model's filters, one per convolution.
+    assert.equal(spy.calls.get('binary'), spy.calls.get('conv2dForward'), 'a residual sum ran as its own pass');
     const large = buffers.filter((b) => b.length >= 6 * 32 * 32 * 8);
-    assert.ok(large.length >= 4, `expected the full-resolution activations among the allocations, got ${large.length}`);
+    assert.ok(large.length >= 3, `expected the full-resolution activations among the allocations, got ${large.length}`);
     assert.ok(new Set(large).size < large.length, 'no buffer was reused within the pass');
     assert.ok(relativeError(actual, expected) <= 2e-5, `logits differ from cpu by ${relativeError(actual, expected).toExponential(2)}`);
   });
