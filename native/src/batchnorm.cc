@@ -29,6 +29,19 @@ ChannelParam channelParam(const FloatView& view, int64_t channels, float fallbac
   return {view.data, view.length == 1, fallback};
 }
 
+/**
+ * Checks a batch-norm gradient's per-channel inputs (C = mean's length; scale optional) and dx (optional)
+ * against dy; returns C.
+ */
+int64_t gradientChannels(const FloatView& mean, const FloatView& variance, const FloatView& scale, const FloatView& dy, const FloatView& dx) {
+  const int64_t channels = static_cast<int64_t>(mean.length);
+  if (channels <= 0 || dy.length % channels != 0) throw std::invalid_argument("batchNorm: bad channel count");
+  requireLength(variance, channels, "variance");
+  if (scale.data != nullptr) requireLength(scale, channels, "scale");
+  if (dx.data != nullptr) requireLength(dx, dy.length, "dx");
+  return channels;
+}
+
 /** y = offset + (x - mean) * scale / sqrt(variance + epsilon) per channel, then max(y, 0) when `relu` is 1. */
 napi_value Forward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -95,11 +108,7 @@ napi_value Backward(napi_env env, napi_callback_info info) {
     FloatView dScale = floats(env, args[8], "dScale", true);
     FloatView dOffset = floats(env, args[9], "dOffset", true);
     const float epsilon = static_cast<float>(number(env, args[10], "epsilon"));
-    const int64_t channels = static_cast<int64_t>(mean.length);
-    if (channels <= 0 || dy.length % channels != 0) throw std::invalid_argument("batchNorm: bad channel count");
-    requireLength(variance, channels, "variance");
-    if (scale.data != nullptr) requireLength(scale, channels, "scale");
-    if (dx.data != nullptr) requireLength(dx, dy.length, "dx");
+    const int64_t channels = gradientChannels(mean, variance, scale, dy, dx);
     const bool sums = dMean.data != nullptr;
     if (sums != (dVariance.data != nullptr) || sums != (dScale.data != nullptr) || sums != (dOffset.data != nullptr)) {
       throw std::invalid_argument("batchNorm: the four per-channel gradients are all given or all null");
@@ -185,13 +194,9 @@ napi_value TrainBackward(napi_env env, napi_callback_info info) {
     FloatView dScale = floats(env, args[7], "dScale", true);
     FloatView dOffset = floats(env, args[8], "dOffset", true);
     const float epsilon = static_cast<float>(number(env, args[9], "epsilon"));
-    const int64_t channels = static_cast<int64_t>(mean.length);
-    if (channels <= 0 || dy.length % channels != 0) throw std::invalid_argument("batchNorm: bad channel count");
-    requireLength(variance, channels, "variance");
+    const int64_t channels = gradientChannels(mean, variance, scale, dy, dx);
     requireLength(x, dy.length, "x");
-    if (scale.data != nullptr) requireLength(scale, channels, "scale");
     if (reluY.data != nullptr) requireLength(reluY, dy.length, "reluY");
-    if (dx.data != nullptr) requireLength(dx, dy.length, "dx");
     if ((dScale.data == nullptr) != (dOffset.data == nullptr)) throw std::invalid_argument("batchNorm: dScale and dOffset are given together");
     if (dScale.data != nullptr) {
       requireLength(dScale, channels, "dScale");

@@ -151,11 +151,8 @@ CacheKey keyOf(const std::vector<int64_t>& params, int64_t variant) {
  */
 napi_value Forward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    auto args = callArgs(env, info, 7);
-    std::vector<napi_value> all(8);
-    size_t count = 8;
-    check(env, napi_get_cb_info(env, info, &count, all.data(), nullptr, nullptr), "get_cb_info");
-    const bool accumulate = count >= 8 && !isNullish(env, all[7]) && number(env, all[7], "accumulate") != 0;
+    auto args = callArgs(env, info, 7, 1);
+    const bool accumulate = !isNullish(env, args[7]) && number(env, args[7], "accumulate") != 0;
     FloatView x = floats(env, args[0], "x");
     FloatView filter = floats(env, args[1], "filter");
     FloatView bias = floats(env, args[2], "bias", true);

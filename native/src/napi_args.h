@@ -26,9 +26,10 @@ inline void check(napi_env env, napi_status status, const char* what) {
 }
 
 /** Reads argument `index` of the call; at most `maxArgs` are read. */
-inline std::vector<napi_value> callArgs(napi_env env, napi_callback_info info, size_t expected) {
-  std::vector<napi_value> args(expected);
-  size_t count = expected;
+/** The call's arguments: `expected` required ones, then `optional` more that are undefined when not passed. */
+inline std::vector<napi_value> callArgs(napi_env env, napi_callback_info info, size_t expected, size_t optional = 0) {
+  std::vector<napi_value> args(expected + optional);
+  size_t count = args.size();
   check(env, napi_get_cb_info(env, info, &count, args.data(), nullptr, nullptr), "get_cb_info");
   if (count < expected) throw std::invalid_argument("expected " + std::to_string(expected) + " arguments");
   return args;

@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { withInputGradientsOnly } from './backend/kernels/input-gradients-only';
-import type { NativeBackend } from './backend/native-backend';
-import { recordingGradients } from './backend/native-fusion';
-import { nativeGraphOf } from './backend/native-graph';
+import { nativeGraphFor } from './backend/native-graph';
 import { logits } from './outputs';
 
 /** Which class score to differentiate: the pre-softmax logit or the log-softmax (log-probability). */
@@ -35,9 +33,9 @@ export function inputGradient(
     if (!Number.isInteger(c) || c < 0 || c >= numClasses) throw new Error(`inputGradient: class index ${c} is outside 0..${numClasses - 1}`);
   }
   // On the native backend, forward and backward off the tfjs engine (native-graph.ts) when the model's layers allow.
-  const graph = x.dtype !== 'float32' || recordingGradients() ? undefined : nativeGraphOf(model);
+  const graph = nativeGraphFor(model, x);
   if (graph !== undefined) {
-    const { gradient, scores } = graph.inputGradient(tf.backend() as NativeBackend, x, classes, options.score === 'logsoftmax');
+    const { gradient, scores } = graph.inputGradient(x, classes, options.score === 'logsoftmax');
     return { gradient: gradient as tf.Tensor4D, scores };
   }
   return tf.tidy(() => {

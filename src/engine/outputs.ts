@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { NativeBackend } from './backend/native-backend';
-import { recordingGradients } from './backend/native-fusion';
-import { nativeGraphOf } from './backend/native-graph';
+import { nativeGraphFor } from './backend/native-graph';
 
 /**
  * How to get class logits and penultimate features out of any classifier, whether its last layer emits logits
@@ -99,7 +97,7 @@ export function inferenceOutput(model: tfl.LayersModel, x: tf.Tensor): tf.Tensor
  * no gradient is being recorded; else undefined. A final softmax is dropped (logits).
  */
 function nativeInference(model: tfl.LayersModel, x: tf.Tensor, logitsWanted = true): tf.Tensor | undefined {
-  const graph = x.dtype !== 'float32' || recordingGradients() ? undefined : nativeGraphOf(model);
+  const graph = nativeGraphFor(model, x);
   if (graph === undefined || (graph.dropsSoftmax && !logitsWanted)) return undefined;
-  return graph.infer(tf.backend() as NativeBackend, x);
+  return graph.infer(x);
 }

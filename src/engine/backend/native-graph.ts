@@ -1,7 +1,8 @@
-// A whole training step of a layers model run directly on the native addon, without the tfjs engine.
+// Training steps, inference and input gradients of a layers model run directly on the native addon, without
+// the tfjs engine.
 //
 // On the native backend a small network's training step is bound by JavaScript, not arithmetic: tfjs-layers
-// and the tfjs engine spend ~30 us per kernel dispatch (layer bookkeeping, kernel lookup, tensor creation,
+// and the tfjs engine spend 30-45 us per kernel dispatch (layer bookkeeping, kernel lookup, tensor creation,
 // the gradient tape and the tensors it saves), and a small ResNet's step makes ~400 of them while its native
 // work is about PyTorch's whole step (README: Speed). Here the model's graph is compiled once into a list of
 // nodes; a step runs the forward pass and the backward pass as direct addon calls on pooled buffers, with
@@ -11,15 +12,15 @@
 //
 // It takes the layer types of the project's and the imported ResNets (Conv2D, BatchNormalization, ReLU
 // activations and layers, Add, ZeroPadding2D, max and average pooling, GlobalAveragePooling2D, Flatten, Dense, a
-// final softmax dropped as `logits()` drops it); `compileGraph` says why a
-// model it cannot take is refused, and the caller then runs the tfjs path. The results equal tfjs's up to
+// final softmax dropped as `logits()` drops it); `nativeGraphRefusal` says why
+// a model it cannot take is refused, and the caller then runs the tfjs path. The results equal tfjs's up to
 // float rounding (test/unit/native/graph.test.ts checks them against the cpu backend).
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { isBatchNormStatisticsFrozen } from '../model/freeze';
 import { NATIVE_BACKEND_NAME, type NativeBackend } from './native-backend';
-import { foldBatchNorm, type PendingConv } from './native-fusion';
+import { foldBatchNorm, type PendingConv, recordingGradients } from './native-fusion';
 import { convParams } from './native-kernels-conv';
 import { ADD_RELU_OP, BINARY_OPS, MASK_POSITIVE_OP } from './native-kernels-elementwise';
 import { AVERAGE_POOL, MAX_POOL, poolParams } from './native-kernels-pool';
@@ -108,7 +109,7 @@ export class NativeGraph {
     /** Whether the model ends in a softmax that the graph leaves out (its output is then the logits). */
     readonly dropsSoftmax: boolean,
   ) {
-    this.lastReaders = nodes.map((_, i) => Math.max(i, ...nodes.flatMap((node, k) => (node.inputs.includes(i) ? [k] : []))));
+    this.lastReaders = consumersOf(nodes).map((readers, i) => Math.max(i, ...readers));
   }
 
   /** Per node, the index of the last node reading its output (its own index when none does). */
@@ -117,7 +118,7 @@ export class NativeGraph {
   /** Compiles `model`, or says which layer (or property) keeps it from running natively. */
   static compile(model: tfl.LayersModel): NativeGraph | { unsupported: string } {
     try {
-      const nodes = buildNodes(model);
+      const { nodes, dropsSoftmax } = buildNodes(model);
       fuseRelus(nodes);
       markFolds(nodes);
       markResidualSums(nodes);
@@ -125,7 +126,7 @@ export class NativeGraph {
       for (const node of nodes) {
         for (const variable of variablesOf(node.op)) names.add(variable.read().name);
       }
-      return new NativeGraph(nodes, names, dropsSoftmax(model));
+      return new NativeGraph(nodes, names, dropsSoftmax);
     } catch (error) {
       if (error instanceof Unsupported) return { unsupported: error.message };
       throw error;
@@ -142,7 +143,8 @@ export class NativeGraph {
    * not frozen normalise with the batch's statistics and update their moving ones, as tfjs-layers does).
    * `labels` are class indices; `weights` per-example loss weights (weighted mean), as the trainer's loss.
    */
-  trainStep(backend: NativeBackend, x: tf.Tensor, labels: ArrayLike<number>, weights: ArrayLike<number> | undefined, variables: readonly tf.Variable[]): GraphTrainStep {
+  trainStep(x: tf.Tensor, labels: ArrayLike<number>, weights: ArrayLike<number> | undefined, variables: readonly tf.Variable[]): GraphTrainStep {
+    const backend = nativeBackend();
     const scratch = new Scratch(backend);
     const wanted = new Set(variables.map((v) => v.name));
     try {
@@ -158,7 +160,8 @@ export class NativeGraph {
   }
 
   /** The model's output (logits: a final softmax is dropped) in inference mode, as a new tensor. */
-  infer(backend: NativeBackend, x: tf.Tensor): tf.Tensor {
+  infer(x: tf.Tensor): tf.Tensor {
+    const backend = nativeBackend();
     const scratch = new Scratch(backend);
     try {
       const state = this.forward(backend, scratch, inputValues(backend, x), x.shape, false, true);
@@ -173,7 +176,8 @@ export class NativeGraph {
    * Gradient of each row's class score (its logit, or log-softmax) with respect to the input, in inference
    * mode (gradients.ts's inputGradient), and the scores. Returns new tensors.
    */
-  inputGradient(backend: NativeBackend, x: tf.Tensor, classes: readonly number[], logSoftmax: boolean): { gradient: tf.Tensor; scores: tf.Tensor1D } {
+  inputGradient(x: tf.Tensor, classes: readonly number[], logSoftmax: boolean): { gradient: tf.Tensor; scores: tf.Tensor1D } {
+    const backend = nativeBackend();
     const scratch = new Scratch(backend);
     try {
       const state = this.forward(backend, scratch, inputValues(backend, x), x.shape, false);
@@ -209,7 +213,7 @@ export class NativeGraph {
     const folded = this.nodes.map(() => false);
     const foldedKernels: (Float32Array | undefined)[] = [];
     const summed = this.nodes.map(() => false);
-    const size = (node: GraphNode): number => batch * node.shape.reduce((a, b) => a * b, 1);
+    const size = (node: GraphNode): number => elementCount(batch, node.shape);
     // Per buffer, the last node that reads it (a buffer may be several nodes' output: a folded batch norm's
     // is its convolution's, a Flatten's its input's); the output is never freed.
     const lastReader = new Map<Float32Array, number>();
@@ -245,17 +249,17 @@ export class NativeGraph {
           if (sum !== undefined) relu = (this.nodes[sum.add].op as { relu: boolean }).relu;
           const list = convParams(info, false, relu ? RELU_ACTIVATION : 0);
           if (list === undefined) throw new Error(`native graph: layer ${node.name}: padding oneDNN cannot express`);
-          params[values.length] = list;
+          params[k] = list;
           const y = sum !== undefined ? values[sum.other] : scratch.take(size(node));
           addon.conv2dForward(input, kernel, bias, y, list, 0, backend.bufferId(kernel), sum !== undefined ? 1 : 0);
           if (sum !== undefined) summed[sum.add] = true;
           values.push(y);
           // The folded kernel, for the input gradient.
-          foldedKernels[values.length - 1] = fold !== undefined ? kernel : undefined;
+          foldedKernels[k] = fold !== undefined ? kernel : undefined;
           break;
         }
         case 'batchNorm': {
-          if (folded[values.length]) {
+          if (folded[k]) {
             values.push(input);
             break;
           }
@@ -273,7 +277,7 @@ export class NativeGraph {
             mean = valuesOf(backend, op.movingMean.read());
             variance = valuesOf(backend, op.movingVariance.read());
           }
-          statistics[values.length] = { mean, variance, training: useBatch };
+          statistics[k] = { mean, variance, training: useBatch };
           const y = scratch.take(size(node));
           addon.batchNormForward(input, mean, variance, valuesOf(backend, op.beta.read()), valuesOf(backend, op.gamma.read()), y, channels,
             op.epsilon, op.relu ? 1 : 0);
@@ -367,7 +371,7 @@ export class NativeGraph {
     let input: Float32Array | undefined;
     const gradients: (Float32Array | undefined)[] = nodes.map(() => undefined);
     gradients[nodes.length - 1] = outputGradient;
-    const size = (i: number): number => batch * nodes[i].shape.reduce((a, b) => a * b, 1);
+    const size = (i: number): number => elementCount(batch, nodes[i].shape);
     const accumulate = (j: number, g: Float32Array): void => {
       if (!needs[j]) return;
       const current = gradients[j];
@@ -512,6 +516,16 @@ export class NativeGraph {
   }
 }
 
+function elementCount(batch: number, shape: number[]): number {
+  return batch * shape.reduce((a, b) => a * b, 1);
+}
+
+/** The active backend, which a graph's steps run on: the native one. */
+function nativeBackend(): NativeBackend {
+  if (tf.getBackend() !== NATIVE_BACKEND_NAME) throw new Error(`native graph: the active backend is ${tf.getBackend()}, not ${NATIVE_BACKEND_NAME}`);
+  return tf.backend() as NativeBackend;
+}
+
 function poolInfoOf(op: { poolSize: [number, number]; strides: [number, number]; padding: 'same' | 'valid' }, inShape: number[]): backend_util.Conv2DInfo {
   return backend_util.computePool2DInfo(inShape as [number, number, number, number], op.poolSize, op.strides, 1, op.padding);
 }
@@ -563,7 +577,7 @@ class Scratch {
    * (it is then not released), else a copy (the input's buffer, an alias, a buffer already handed out).
    */
   handOut(buffer: Float32Array): Float32Array {
-    if (!this.taken.has(buffer) || this.kept.has(buffer)) return Float32Array.from(buffer);
+    if (!this.owns(buffer)) return Float32Array.from(buffer);
     this.kept.add(buffer);
     return buffer;
   }
@@ -636,14 +650,12 @@ export function softmaxCrossEntropy(
     for (let k = 0; k < classes; k++) {
       const z = logits[row + k];
       if (z > max || Number.isNaN(z)) {
-        if (!(max >= z)) best = k;
-        max = Number.isNaN(z) ? z : Math.max(max, z);
+        max = z;
+        best = k;
       }
     }
     if (best === label) correct++;
-    let sum = 0;
-    for (let k = 0; k < classes; k++) sum += Math.exp(logits[row + k] - max);
-    const logSum = Math.log(sum) + max;
+    const logSum = logSumExp(logits, row, classes);
     const w = (weights === undefined ? 1 : weights[n]) / denominator;
     loss += w * (logSum - logits[row + label]);
     for (let k = 0; k < classes; k++) {
@@ -652,6 +664,15 @@ export function softmaxCrossEntropy(
     }
   }
   return { loss, correct, gradient };
+}
+
+/** log(sum(exp(z))) over one row of logits, shifted by its maximum. */
+function logSumExp(logits: Float32Array, row: number, classes: number): number {
+  let max = -Infinity;
+  for (let k = 0; k < classes; k++) max = Math.max(max, logits[row + k]);
+  let sum = 0;
+  for (let k = 0; k < classes; k++) sum += Math.exp(logits[row + k] - max);
+  return Math.log(sum) + max;
 }
 
 /**
@@ -670,11 +691,7 @@ export function classScores(
       gradient[row + c] = 1;
       continue;
     }
-    let max = -Infinity;
-    for (let k = 0; k < classes; k++) max = Math.max(max, logits[row + k]);
-    let sum = 0;
-    for (let k = 0; k < classes; k++) sum += Math.exp(logits[row + k] - max);
-    const logSum = Math.log(sum) + max;
+    const logSum = logSumExp(logits, row, classes);
     scores[n] = logits[row + c] - logSum;
     for (let k = 0; k < classes; k++) gradient[row + k] = (k === c ? 1 : 0) - Math.exp(logits[row + k] - logSum);
   }
@@ -704,19 +721,17 @@ function pair(value: unknown, name: string, layer: tfl.layers.Layer): [number, n
   return [v[0] as number, v[1] as number];
 }
 
-/** Whether the model's output is a softmax (a separate layer, or its last Dense's activation). */
-function dropsSoftmax(model: tfl.LayersModel): boolean {
-  const last = producer(model.outputs[0]).layer;
-  return (last.getClassName() === 'Activation' || last.getClassName() === 'Dense') ? activationOf(last) === 'softmax' : last.getClassName() === 'Softmax';
-}
-
-/** The model's nodes in topological order, the output last: the logits (a final softmax is skipped). */
-function buildNodes(model: tfl.LayersModel): GraphNode[] {
+/**
+ * The model's nodes in topological order, the output last: the logits (a final softmax, a layer of its own or
+ * the last Dense's activation, is left out; `dropsSoftmax` says whether there was one).
+ */
+function buildNodes(model: tfl.LayersModel): { nodes: GraphNode[]; dropsSoftmax: boolean } {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) throw new Unsupported('the model must have one input and one output');
   let output = model.outputs[0];
   let outputLayer = producer(output).layer;
   const outputClass = outputLayer.getClassName();
-  if ((outputClass === 'Activation' && activationOf(outputLayer) === 'softmax') || outputClass === 'Softmax') {
+  const softmaxLayer = (outputClass === 'Activation' && activationOf(outputLayer) === 'softmax') || outputClass === 'Softmax';
+  if (softmaxLayer) {
     output = outputLayer.inboundNodes[producer(output).nodeIndex].inputTensors[0];
     outputLayer = producer(output).layer;
   }
@@ -738,13 +753,16 @@ function buildNodes(model: tfl.LayersModel): GraphNode[] {
   };
   visit(output);
   if (nodes[0].op.kind !== 'input' || nodes.filter((n) => n.op.kind === 'input').length !== 1) throw new Unsupported('the model must have one input layer');
-  return nodes;
+  return { nodes, dropsSoftmax: softmaxLayer || (outputLayer.getClassName() === 'Dense' && activationOf(outputLayer) === 'softmax') };
 }
 
 function opOf(layer: tfl.layers.Layer, inputs: GraphNode[], isOutput: boolean): Op {
   const config = layer.getConfig() as Record<string, unknown>;
   const fields = layer as unknown as Record<string, LayerVariable | null | undefined>;
   const className = layer.getClassName();
+  const channelsLast = (): void => {
+    if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') throw new Unsupported(`layer ${layer.name}: channels-first data`);
+  };
   const rank4 = (): void => {
     if (inputs.length !== 1 || inputs[0].shape.length !== 3) throw new Unsupported(`layer ${layer.name} (${className}) needs one [height, width, channels] input`);
   };
@@ -753,7 +771,7 @@ function opOf(layer: tfl.layers.Layer, inputs: GraphNode[], isOutput: boolean): 
       return { kind: 'input' };
     case 'Conv2D': {
       rank4();
-      if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') throw new Unsupported(`layer ${layer.name}: channels-first data`);
+      channelsLast();
       if (config.padding !== 'same' && config.padding !== 'valid') throw new Unsupported(`layer ${layer.name}: padding ${String(config.padding)}`);
       const kernel = fields.kernel;
       if (!kernel) throw new Unsupported(`layer ${layer.name} is not built`);
@@ -796,24 +814,24 @@ function opOf(layer: tfl.layers.Layer, inputs: GraphNode[], isOutput: boolean): 
     case 'MaxPooling2D':
     case 'AveragePooling2D': {
       rank4();
-      if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') throw new Unsupported(`layer ${layer.name}: channels-first data`);
+      channelsLast();
       if (config.padding !== 'same' && config.padding !== 'valid') throw new Unsupported(`layer ${layer.name}: padding ${String(config.padding)}`);
       const poolSize = pair(config.poolSize, 'pool size', layer);
       return { kind: 'pool', max: className === 'MaxPooling2D', poolSize, strides: pair(config.strides ?? poolSize, 'strides', layer), padding: config.padding };
     }
     case 'ZeroPadding2D': {
       rank4();
-      if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') throw new Unsupported(`layer ${layer.name}: channels-first data`);
+      channelsLast();
       const padding = config.padding as [[number, number], [number, number]];
       return { kind: 'zeroPad', top: padding[0][0], bottom: padding[0][1], left: padding[1][0], right: padding[1][1] };
     }
     case 'Flatten':
-      if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') throw new Unsupported(`layer ${layer.name}: channels-first data`);
+      channelsLast();
       if (inputs.length !== 1) throw new Unsupported(`layer ${layer.name} needs one input`);
       return { kind: 'flatten' };
     case 'GlobalAveragePooling2D':
       rank4();
-      if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') throw new Unsupported(`layer ${layer.name}: channels-first data`);
+      channelsLast();
       if (config.keepDims === true) throw new Unsupported(`layer ${layer.name}: keepDims`);
       return { kind: 'globalAveragePool' };
     case 'Dense': {
@@ -828,15 +846,13 @@ function opOf(layer: tfl.layers.Layer, inputs: GraphNode[], isOutput: boolean): 
   }
 }
 
-/** Marks each conv without a ReLU of its own whose only consumer is a batch norm (folded there in inference). */
 /**
  * Marks convs whose folded batch norm feeds a two-input Add as `sumInto` it, where nothing after the conv
  * but that Add reads the Add's other input (through any node sharing its buffer: a folded batch norm's
  * conv, a Flatten's input), so that buffer may be overwritten. The graph's input is never overwritten.
  */
 function markResidualSums(nodes: GraphNode[]): void {
-  const consumers = nodes.map(() => [] as number[]);
-  nodes.forEach((node, i) => node.inputs.forEach((j) => consumers[j].push(i)));
+  const consumers = consumersOf(nodes);
   // The node whose buffer each node's output is (in inference, where batch norms fold).
   const root = nodes.map((_, i) => i);
   nodes.forEach((node, i) => {
@@ -857,9 +873,16 @@ function markResidualSums(nodes: GraphNode[]): void {
   });
 }
 
-function markFolds(nodes: GraphNode[]): void {
+/** Per node, the indices of the nodes reading its output. */
+function consumersOf(nodes: GraphNode[]): number[][] {
   const consumers = nodes.map(() => [] as number[]);
   nodes.forEach((node, i) => node.inputs.forEach((j) => consumers[j].push(i)));
+  return consumers;
+}
+
+/** Marks each conv without a ReLU of its own whose only consumer is a batch norm (folded there in inference). */
+function markFolds(nodes: GraphNode[]): void {
+  const consumers = consumersOf(nodes);
   nodes.forEach((node, j) => {
     const only = consumers[j].length === 1 ? consumers[j][0] : undefined;
     if (node.op.kind === 'conv' && !node.op.relu && only !== undefined && nodes[only].op.kind === 'batchNorm') node.foldInto = only;
@@ -868,15 +891,14 @@ function markFolds(nodes: GraphNode[]): void {
 
 /** Merges each ReLU into the conv, batch norm or sum before it when it is that node's only consumer. */
 function fuseRelus(nodes: GraphNode[]): void {
-  const consumers = nodes.map(() => 0);
-  for (const node of nodes) for (const i of node.inputs) consumers[i]++;
+  const consumers = consumersOf(nodes);
   // A fused ReLU's node becomes an alias of its input, whose output is now rectified.
   const aliasOf = new Map<number, number>();
   nodes.forEach((node, i) => {
     if (node.op.kind !== 'relu' || i === nodes.length - 1) return;
     const j = node.inputs[0];
     const source = nodes[j].op;
-    if (consumers[j] !== 1 || !(source.kind === 'batchNorm' || source.kind === 'add' || source.kind === 'conv') || source.relu) return;
+    if (consumers[j].length !== 1 || !(source.kind === 'batchNorm' || source.kind === 'add' || source.kind === 'conv') || source.relu) return;
     source.relu = true;
     aliasOf.set(i, j);
   });
@@ -908,6 +930,14 @@ export function nativeGraphOf(model: tfl.LayersModel): NativeGraph | undefined {
     compiled.set(model, graph);
   }
   return graph instanceof NativeGraph ? graph : undefined;
+}
+
+/**
+ * The graph to run `model` on input `x` with now, or undefined: when `nativeGraphOf` gives none, `x` is not
+ * float32, or tfjs is recording gradients (the caller's tape must see tfjs ops).
+ */
+export function nativeGraphFor(model: tfl.LayersModel, x: tf.Tensor): NativeGraph | undefined {
+  return x.dtype !== 'float32' || recordingGradients() ? undefined : nativeGraphOf(model);
 }
 
 /** Why `nativeGraphOf` refuses a model (undefined when it takes it). */

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
-import type { NativeBackend } from '../backend/native-backend';
-import { nativeGraphOf } from '../backend/native-graph';
+import { nativeGraphFor } from '../backend/native-graph';
 import { logits as modelLogits } from '../outputs';
 import { AuditError, throwIfCancelled } from '../util/errors';
 import { hashJson } from '../util/hash';
@@ -230,10 +229,10 @@ export async function trainStep(
   lr: number,
 ): Promise<{ lossValue: number; correctValue: number }> {
   const variables = params.map((p) => p.variable);
-  const graph = nativeGraphOf(stepModel);
+  const graph = nativeGraphFor(stepModel, x);
   if (graph !== undefined && graph.covers(variables)) {
     const [labels, weights] = await Promise.all([y.data(), w?.data()]);
-    const { loss, correct, grads } = graph.trainStep(tf.backend() as NativeBackend, x, labels, weights, variables);
+    const { loss, correct, grads } = graph.trainStep(x, labels, weights, variables);
     try {
       optimizer.apply(params, grads, lr);
     } finally {

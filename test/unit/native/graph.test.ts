@@ -266,7 +266,7 @@ describe('native backend: compiled layer graph', () => {
     const x = tf.tensor(randomValues([4, 12, 12, 3], 8), [4, 12, 12, 3]);
     const before = tf.memory().numTensors;
     const runs = [0, 1].map(() => {
-      const { loss, grads } = graph.trainStep(tf.backend() as NativeBackend, x, [0, 1, 2, 3], undefined, variables);
+      const { loss, grads } = graph.trainStep(x, [0, 1, 2, 3], undefined, variables);
       const values = variables.map((v) => grads[v.name].dataSync().slice());
       tf.dispose(Object.values(grads));
       return { loss, values };
